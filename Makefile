@@ -1,0 +1,50 @@
+# knapp: run `make help` for the targets.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Tools and the local control plane are cached outside the checkout, so a
+# machine builds them once.
+KNAPP_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/knapp
+export KNAPP_CACHE
+TOOLS_BIN := $(KNAPP_CACHE)/bin
+CONTROLLER_TOOLS_VERSION ?= v0.20.0
+CONTROLLER_GEN := $(TOOLS_BIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRD and RBAC from the code's markers.
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=knapp-manager paths=./controllers/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
+.PHONY: build
+build: ## Build the manager binary into bin/.
+	go build -o bin/knapp ./cmd/knapp
+
+.PHONY: vet
+vet: ## go vet every package.
+	go vet ./...
+
+.PHONY: controlplane
+controlplane: ## Install etcd and build kube-apiserver and kubectl (cached).
+	bash test/controlplane/install.sh
+
+.PHONY: test
+test: ## Run the unit and integration tests against a real kube-apiserver and etcd.
+	bash test/run-tests.sh
+
+.PHONY: dev
+dev: ## Run knapp on a local control plane with the sample Apps.
+	bash test/dev/run.sh
+
+$(CONTROLLER_GEN):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(TOOLS_BIN)/controller-gen $@

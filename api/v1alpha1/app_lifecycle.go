@@ -1,0 +1,135 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Condition types. Ready is derived from the others: it is True when every
+// part the App asks for is True.
+const (
+	// ConditionReady summarises the App.
+	ConditionReady = "Ready"
+	// ConditionServiceReady: the Knative Service is as the App asks and
+	// Knative reports it ready.
+	ConditionServiceReady = "ServiceReady"
+	// ConditionRoutesReady: the Istio routes for canary match rules.
+	ConditionRoutesReady = "RoutesReady"
+	// ConditionBuildSucceeded: the last build from git.
+	ConditionBuildSucceeded = "BuildSucceeded"
+	// ConditionLogsReady: host-path log collection.
+	ConditionLogsReady = "LogsReady"
+	// ConditionSchedulesReady: the cron schedules.
+	ConditionSchedulesReady = "SchedulesReady"
+)
+
+// partConditions are the conditions Ready is derived from, in the order a
+// failing one is reported.
+var partConditions = []string{
+	ConditionServiceReady,
+	ConditionRoutesReady,
+	ConditionBuildSucceeded,
+	ConditionLogsReady,
+	ConditionSchedulesReady,
+}
+
+// Reasons shared by several conditions.
+const (
+	// ReasonReady: the part is as asked.
+	ReasonReady = "Ready"
+	// ReasonNotImplemented: the App asks for a feature this version of knapp
+	// does not act on yet.
+	ReasonNotImplemented = "NotImplemented"
+	// ReasonDeploying: knapp wrote the change and waits for Knative to act.
+	ReasonDeploying = "Deploying"
+	// ReasonInvalidSpec: the spec cannot become a valid child object.
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonRevisionNotFound: release names a revision that does not exist.
+	ReasonRevisionNotFound = "RevisionNotFound"
+	// ReasonUnknownEnvironment: the namespace's environment label names an
+	// environment the platform does not define.
+	ReasonUnknownEnvironment = "UnknownEnvironment"
+	// ReasonNotOwned: a child object of that name exists and is not the App's.
+	ReasonNotOwned = "NotOwned"
+	// ReasonAPIError: the Kubernetes API refused a read or write.
+	ReasonAPIError = "APIError"
+)
+
+// MarkServiceReady records that the Knative Service is ready.
+func (s *AppStatus) MarkServiceReady() {
+	s.setCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.")
+}
+
+// MarkServiceNotReady records why the Knative Service is not ready.
+func (s *AppStatus) MarkServiceNotReady(reason, message string) {
+	s.setCondition(ConditionServiceReady, metav1.ConditionFalse, reason, message)
+}
+
+// MarkServiceUnknown records that the Knative Service's readiness is not
+// known yet, such as while Knative rolls out a change.
+func (s *AppStatus) MarkServiceUnknown(reason, message string) {
+	s.setCondition(ConditionServiceReady, metav1.ConditionUnknown, reason, message)
+}
+
+// MarkNotImplemented records that the App asks for a part this version of
+// knapp does not act on, so the request is never silently ignored.
+func (s *AppStatus) MarkNotImplemented(conditionType, field, what string) {
+	s.setCondition(conditionType, metav1.ConditionFalse, ReasonNotImplemented,
+		field+" is accepted but not acted on yet: "+what+" is not implemented in this version of knapp.")
+}
+
+// ClearCondition removes a part's condition, for parts the App no longer asks for.
+func (s *AppStatus) ClearCondition(conditionType string) {
+	meta.RemoveStatusCondition(&s.Conditions, conditionType)
+}
+
+// GetCondition returns the condition of that type, or nil.
+func (s *AppStatus) GetCondition(conditionType string) *metav1.Condition {
+	return meta.FindStatusCondition(s.Conditions, conditionType)
+}
+
+// IsReady reports whether the Ready condition is True.
+func (s *AppStatus) IsReady() bool {
+	return meta.IsStatusConditionTrue(s.Conditions, ConditionReady)
+}
+
+// ComputeReady derives Ready from the part conditions present: False with
+// the first failing part's reason, else Unknown with the first unknown
+// part's, else True. It stamps every condition with the generation it
+// describes and sets observedGeneration.
+func (s *AppStatus) ComputeReady(generation int64) {
+	var firstFalse, firstUnknown *metav1.Condition
+	for _, t := range partConditions {
+		c := s.GetCondition(t)
+		switch {
+		case c == nil:
+		case c.Status == metav1.ConditionFalse && firstFalse == nil:
+			firstFalse = c
+		case c.Status == metav1.ConditionUnknown && firstUnknown == nil:
+			firstUnknown = c
+		}
+	}
+	switch {
+	case firstFalse != nil:
+		s.setCondition(ConditionReady, metav1.ConditionFalse, firstFalse.Reason, firstFalse.Message)
+	case firstUnknown != nil:
+		s.setCondition(ConditionReady, metav1.ConditionUnknown, firstUnknown.Reason, firstUnknown.Message)
+	case s.GetCondition(ConditionServiceReady) == nil:
+		s.setCondition(ConditionReady, metav1.ConditionUnknown, ReasonDeploying, "knapp has not reconciled this App yet.")
+	default:
+		s.setCondition(ConditionReady, metav1.ConditionTrue, ReasonReady, "The App is ready.")
+	}
+	for i := range s.Conditions {
+		s.Conditions[i].ObservedGeneration = generation
+	}
+	s.ObservedGeneration = generation
+}
+
+func (s *AppStatus) setCondition(conditionType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&s.Conditions, metav1.Condition{
+		Type:    conditionType,
+		Status:  status,
+		Reason:  reason,
+		Message: message,
+	})
+}

@@ -1,0 +1,457 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AppSpec is what a team asks for: an image (or a build that makes one), the
+// pod it runs in, how it scales, its domain and how traffic is released.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.image) || has(self.build)",message="set spec.image to an image reference, or spec.build to build one from git"
+type AppSpec struct {
+	// Image is the container image of the app's own container, such as
+	// registry.example.com/team-a/shop:1.4.2 or repository@sha256:<digest>.
+	// Leave it out when spec.build makes the image.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Image string `json:"image,omitempty"`
+
+	// Build makes the image from git with Argo Workflows.
+	// +optional
+	Build *BuildSpec `json:"build,omitempty"`
+
+	// Template is the pod the app runs in: its containers' command, env,
+	// ports, resources and probes. The first container is the app's own and
+	// runs spec.image; further containers are sidecars and name their image.
+	// +optional
+	Template AppTemplate `json:"template,omitempty"`
+
+	// Scaling bounds and drives Knative's autoscaler. Unset values come from
+	// the namespace's environment (label knapp.dev/environment), then
+	// Knative's own defaults.
+	// +optional
+	Scaling *Scaling `json:"scaling,omitempty"`
+
+	// Domain chooses the app's host: <name>.sls-<cluster>.<domain suffix>.
+	// +optional
+	Domain *Domain `json:"domain,omitempty"`
+
+	// Release says which revisions take traffic: a stable revision and an
+	// optional canary. Without it the latest revision takes all traffic.
+	// +optional
+	Release *Release `json:"release,omitempty"`
+
+	// Logs collects files the app writes under a path onto the node.
+	// +optional
+	Logs *Logs `json:"logs,omitempty"`
+
+	// Schedules sends cron events to the app.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=20
+	Schedules []Schedule `json:"schedules,omitempty"`
+}
+
+// AppTemplate is the part of the pod an app may set.
+type AppTemplate struct {
+	// Containers of the pod. The first is the app's own container; Knative
+	// routes requests to its port.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	Containers []Container `json:"containers,omitempty"`
+
+	// ServiceAccountName runs the pod as this service account.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
+	// TimeoutSeconds is how long a request may take.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	TimeoutSeconds *int64 `json:"timeoutSeconds,omitempty"`
+
+	// ContainerConcurrency caps requests in flight per pod; 0 means no cap.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	ContainerConcurrency *int64 `json:"containerConcurrency,omitempty"`
+}
+
+// Container is one container of the app's pod.
+type Container struct {
+	// Name of the container. Defaults to Knative's (user-container for the
+	// app's own container).
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name,omitempty"`
+
+	// Image of a sidecar container. The first container runs spec.image (or
+	// the built image) and must leave this out.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Image string `json:"image,omitempty"`
+
+	// Command overrides the image's entrypoint.
+	// +optional
+	Command []string `json:"command,omitempty"`
+
+	// Args are the arguments to the entrypoint.
+	// +optional
+	Args []string `json:"args,omitempty"`
+
+	// WorkingDir is the container's working directory.
+	// +optional
+	WorkingDir string `json:"workingDir,omitempty"`
+
+	// Env sets environment variables.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// EnvFrom sets environment variables from ConfigMaps and Secrets.
+	// +optional
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// Ports: at most one, the port the app listens on (Knative's default is 8080).
+	// +optional
+	// +kubebuilder:validation:MaxItems=1
+	Ports []corev1.ContainerPort `json:"ports,omitempty"`
+
+	// Resources are the container's requests and limits.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// ReadinessProbe says when the container can take requests.
+	// +optional
+	ReadinessProbe *corev1.Probe `json:"readinessProbe,omitempty"`
+
+	// LivenessProbe says when the container must be restarted.
+	// +optional
+	LivenessProbe *corev1.Probe `json:"livenessProbe,omitempty"`
+
+	// StartupProbe holds the other probes back until the container started.
+	// +optional
+	StartupProbe *corev1.Probe `json:"startupProbe,omitempty"`
+}
+
+// ScalingMetric is what Knative's autoscaler keeps at the target.
+// +kubebuilder:validation:Enum=concurrency;rps;cpu;memory
+type ScalingMetric string
+
+// The metrics Knative's autoscalers support: concurrency and rps by the
+// Knative Pod Autoscaler, cpu and memory by the Horizontal Pod Autoscaler.
+const (
+	ScalingMetricConcurrency ScalingMetric = "concurrency"
+	ScalingMetricRPS         ScalingMetric = "rps"
+	ScalingMetricCPU         ScalingMetric = "cpu"
+	ScalingMetricMemory      ScalingMetric = "memory"
+)
+
+// Scaling bounds and drives Knative's autoscaler.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.minScale) || !has(self.maxScale) || self.maxScale == 0 || self.minScale <= self.maxScale",message="minScale must not be above maxScale"
+type Scaling struct {
+	// MinScale is the fewest pods; 0 lets the app scale to zero.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	MinScale *int32 `json:"minScale,omitempty"`
+
+	// MaxScale is the most pods; 0 means no limit.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	MaxScale *int32 `json:"maxScale,omitempty"`
+
+	// Target is the metric's value per pod that the autoscaler aims for
+	// (requests in flight, requests per second, or percent of the request
+	// for cpu and memory).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	Target *int32 `json:"target,omitempty"`
+
+	// Metric is what the autoscaler measures.
+	// +optional
+	Metric ScalingMetric `json:"metric,omitempty"`
+}
+
+// Domain chooses the app's host.
+type Domain struct {
+	// Name is the first label of the host; defaults to the App's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
+// CanaryLatest as a canary revision means whatever revision is the latest.
+const CanaryLatest = "latest"
+
+// Release says which revisions take traffic.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.stable) || !has(self.canary) || self.stable != self.canary.revision",message="canary.revision must differ from stable"
+type Release struct {
+	// Stable is the revision that takes the traffic the canary does not.
+	// Without it the latest ready revision does.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Stable string `json:"stable,omitempty"`
+
+	// Canary is a second revision that takes a share of the traffic and
+	// always has its own host under the tag "canary".
+	// +optional
+	Canary *Canary `json:"canary,omitempty"`
+}
+
+// Canary is a revision under trial.
+type Canary struct {
+	// Revision is a revision name, or "latest" for the latest revision.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Revision string `json:"revision"`
+
+	// Percent of requests the canary takes by Knative's split.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	Percent int32 `json:"percent,omitempty"`
+
+	// Match sends requests that match any rule to the canary, whatever the
+	// percent. Routed through Istio.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	Match []MatchRule `json:"match,omitempty"`
+}
+
+// MatchRule matches a request when all its conditions hold.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.headers) || has(self.path)",message="a match rule needs headers or path"
+type MatchRule struct {
+	// Headers by name (lower case); all must match.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=16
+	Headers map[string]StringMatch `json:"headers,omitempty"`
+
+	// Path of the request.
+	// +optional
+	Path *StringMatch `json:"path,omitempty"`
+}
+
+// StringMatch matches a string in exactly one way.
+//
+// +kubebuilder:validation:XValidation:rule="[has(self.exact), has(self.prefix), has(self.regex)].filter(x, x).size() == 1",message="set exactly one of exact, prefix or regex"
+type StringMatch struct {
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Exact *string `json:"exact,omitempty"`
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Prefix *string `json:"prefix,omitempty"`
+	// Regex in RE2 syntax.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Regex *string `json:"regex,omitempty"`
+}
+
+// Logs collects files the app writes onto the node.
+type Logs struct {
+	// Path in the container where the app writes its log files.
+	// +required
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:XValidation:rule="self != '/'",message="logs.path must be a directory below /, not / itself"
+	Path string `json:"path"`
+
+	// Container that writes the logs; defaults to the app's own container.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Container string `json:"container,omitempty"`
+}
+
+// BuildSpec makes the image from git with Argo Workflows.
+type BuildSpec struct {
+	// Git is where the source is.
+	// +required
+	Git GitSource `json:"git"`
+
+	// Dockerfile path within the context; defaults to Dockerfile.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Dockerfile string `json:"dockerfile,omitempty"`
+
+	// Context directory within the repository; defaults to its root.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Context string `json:"context,omitempty"`
+
+	// ImageRepository the built image is pushed to.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	ImageRepository string `json:"imageRepository"`
+
+	// TemplateRef names the WorkflowTemplate (or ClusterWorkflowTemplate)
+	// that builds; defaults to the platform's.
+	// +optional
+	TemplateRef *TemplateRef `json:"templateRef,omitempty"`
+}
+
+// GitSource is a git repository at a revision.
+type GitSource struct {
+	// URL of the repository.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	URL string `json:"url"`
+
+	// Revision: a branch, tag or commit.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Revision string `json:"revision,omitempty"`
+}
+
+// TemplateRef names an Argo WorkflowTemplate.
+type TemplateRef struct {
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// ClusterScope names a ClusterWorkflowTemplate instead.
+	// +optional
+	ClusterScope bool `json:"clusterScope,omitempty"`
+}
+
+// Schedule sends a cron event to the app.
+type Schedule struct {
+	// Name of the schedule, unique within the App.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// Schedule in cron syntax, such as "0 3 * * *".
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	Schedule string `json:"schedule"`
+
+	// Timezone as an IANA name, such as Europe/Berlin; defaults to UTC.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Timezone string `json:"timezone,omitempty"`
+
+	// ContentType of the data; defaults to application/json.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	ContentType string `json:"contentType,omitempty"`
+
+	// Data sent as the event's body.
+	// +optional
+	// +kubebuilder:validation:MaxLength=65536
+	Data string `json:"data,omitempty"`
+}
+
+// AppStatus is what knapp observed and did.
+type AppStatus struct {
+	// ObservedGeneration is the App generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: Ready, and one per part of the App.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// URL the app is reached at.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// LatestCreatedRevisionName is the newest revision Knative made.
+	// +optional
+	LatestCreatedRevisionName string `json:"latestCreatedRevisionName,omitempty"`
+
+	// LatestReadyRevisionName is the newest revision that became ready.
+	// +optional
+	LatestReadyRevisionName string `json:"latestReadyRevisionName,omitempty"`
+
+	// Traffic as Knative routes it now.
+	// +optional
+	Traffic []TrafficTarget `json:"traffic,omitempty"`
+
+	// StableRevision takes the traffic the canary does not, as routed now.
+	// +optional
+	StableRevision string `json:"stableRevision,omitempty"`
+
+	// CanaryRevision is the revision tagged canary, as routed now.
+	// +optional
+	CanaryRevision string `json:"canaryRevision,omitempty"`
+
+	// CanaryPercent is the canary's share of the split, as routed now.
+	// +optional
+	CanaryPercent *int64 `json:"canaryPercent,omitempty"`
+}
+
+// TrafficTarget is one entry of the traffic as Knative routes it.
+type TrafficTarget struct {
+	// +optional
+	RevisionName string `json:"revisionName,omitempty"`
+	// +optional
+	LatestRevision *bool `json:"latestRevision,omitempty"`
+	// +optional
+	Percent *int64 `json:"percent,omitempty"`
+	// +optional
+	Tag string `json:"tag,omitempty"`
+	// URL of the tag's own host.
+	// +optional
+	URL string `json:"url,omitempty"`
+}
+
+// App is one serverless application: it becomes a Knative Service, and when
+// asked, Istio routes, Argo builds, cron schedules and host-path logs.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=knapp,categories=knapp
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 49",message="metadata.name: at most 49 characters, so that revision names (<name>-<10 characters>) and Knative's derived names stay within 63"
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Stable",type=string,JSONPath=`.status.stableRevision`
+// +kubebuilder:printcolumn:name="Canary",type=string,JSONPath=`.status.canaryRevision`
+// +kubebuilder:printcolumn:name="Canary%",type=integer,JSONPath=`.status.canaryPercent`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type App struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +required
+	Spec AppSpec `json:"spec"`
+	// +optional
+	Status AppStatus `json:"status,omitempty"`
+}
+
+// AppList is a list of Apps.
+//
+// +kubebuilder:object:root=true
+type AppList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []App `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&App{}, &AppList{})
+}

@@ -1,0 +1,21 @@
+package v1alpha1
+
+// Labels and annotations knapp puts on the objects it makes. They are part
+// of the API: the pod webhook selects on them, and Knative's config-domain
+// and domain-template read them.
+const (
+	// LabelApp names the App an object belongs to. It is on the Knative
+	// Service and on its revision template, so every revision and pod has it.
+	LabelApp = "knapp.dev/app"
+
+	// LabelDomain is the label Knative's config-domain selects on to give
+	// the platform's domain (sls-<cluster>.<suffix>) to knapp's Services.
+	LabelDomain = "knapp.dev/domain"
+	// LabelDomainValue is the value of LabelDomain.
+	LabelDomainValue = "platform"
+
+	// AnnotationHost holds the first label of the App's host (domain.name or
+	// the App's name). The platform's domain-template uses it, and drops the
+	// namespace from the host, when it is set.
+	AnnotationHost = "knapp.dev/host"
+)

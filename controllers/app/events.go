@@ -1,0 +1,38 @@
+package app
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// Event reasons for writes knapp makes.
+const (
+	eventCreated      = "Created"
+	eventUpdated      = "Updated"
+	actionReconcile   = "Reconcile"
+	actionCreateChild = "Create"
+	actionUpdateChild = "Update"
+)
+
+// recordConditionChanges emits one event for each part condition whose
+// status, reason or message changed: Warning when it turned False, Normal
+// otherwise. Events follow state changes, so a steady App emits none.
+func (r *Reconciler) recordConditionChanges(app *v1alpha1.App, before []metav1.Condition) {
+	for _, c := range app.Status.Conditions {
+		if c.Type == v1alpha1.ConditionReady {
+			continue
+		}
+		old := meta.FindStatusCondition(before, c.Type)
+		if old != nil && old.Status == c.Status && old.Reason == c.Reason && old.Message == c.Message {
+			continue
+		}
+		eventType := corev1.EventTypeNormal
+		if c.Status == metav1.ConditionFalse {
+			eventType = corev1.EventTypeWarning
+		}
+		r.Recorder.Eventf(app, nil, eventType, c.Reason, actionReconcile, "%s: %s", c.Type, c.Message)
+	}
+}

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/platform"
+)
+
+// Reconciler makes an App's children match the App and reports how they are.
+type Reconciler struct {
+	Client   client.Client
+	Recorder events.EventRecorder
+	Platform platform.Config
+}
+
+// +kubebuilder:rbac:groups=knapp.dev,resources=apps,verbs=get;list;watch
+// +kubebuilder:rbac:groups=knapp.dev,resources=apps/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=serving.knative.dev,resources=services,verbs=get;list;watch;create;update
+// +kubebuilder:rbac:groups=serving.knative.dev,resources=revisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one App's children in line with it. It never writes the
+// App's spec (GitOps tools own it) and writes its status only when it
+// changed, so a reconcile that finds nothing to do writes nothing.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	app := &v1alpha1.App{}
+	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !app.DeletionTimestamp.IsZero() {
+		// Children carry owner references; the garbage collector removes them.
+		return ctrl.Result{}, nil
+	}
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("app", client.ObjectKeyFromObject(app)))
+	before := app.DeepCopy()
+
+	reconcileErr := r.reconcileService(ctx, app)
+	markUnimplemented(app)
+	app.Status.ComputeReady(app.Generation)
+	r.recordConditionChanges(app, before.Status.Conditions)
+
+	if equality.Semantic.DeepEqual(before.Status, app.Status) {
+		return ctrl.Result{}, reconcileErr
+	}
+	if err := r.Client.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
+		if apierrors.IsNotFound(err) {
+			return ctrl.Result{}, reconcileErr
+		}
+		return ctrl.Result{}, errors.Join(reconcileErr, err)
+	}
+	return ctrl.Result{}, reconcileErr
+}

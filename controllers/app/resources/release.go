@@ -1,0 +1,77 @@
+package resources
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/sets"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// CanaryTag is the traffic tag the canary always carries, which gives it its
+// own internal host (canary-<app>.<namespace>.svc.cluster.local).
+const CanaryTag = "canary"
+
+// ReleasePlan says which revisions take traffic, before it is rendered into
+// Knative traffic targets (and, later, Istio routes).
+type ReleasePlan struct {
+	// StableRevision takes the traffic the canary does not; empty means the
+	// latest ready revision.
+	StableRevision string
+	// Canary is the revision under trial, if any.
+	Canary *CanaryPlan
+}
+
+// CanaryPlan is the canary part of a release.
+type CanaryPlan struct {
+	// Revision is the canary's revision name; empty with Latest set.
+	Revision string
+	// Latest routes the canary to the latest ready revision.
+	Latest bool
+	// Percent of the split the canary takes.
+	Percent int64
+	// Match rules that send a request to the canary whatever the percent.
+	Match []v1alpha1.MatchRule
+}
+
+// PlanRelease turns spec.release into a plan. Revisions named in it must be
+// in known (the revisions that exist plus the one the current template
+// makes), so traffic is never sent to a revision that does not exist.
+func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan, error) {
+	if release == nil {
+		return ReleasePlan{}, nil
+	}
+	plan := ReleasePlan{StableRevision: release.Stable}
+	if release.Stable != "" && !known.Has(release.Stable) {
+		return ReleasePlan{}, revisionNotFound("spec.release.stable", release.Stable, known)
+	}
+	c := release.Canary
+	if c == nil {
+		return plan, nil
+	}
+	canary := &CanaryPlan{Percent: int64(c.Percent), Match: c.Match}
+	switch {
+	case c.Revision == v1alpha1.CanaryLatest && release.Stable == "":
+		return ReleasePlan{}, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec.release.stable",
+			Detail: `required when spec.release.canary.revision is "latest": without it the latest revision would be both stable and canary`}
+	case c.Revision == v1alpha1.CanaryLatest:
+		canary.Latest = true
+	case !known.Has(c.Revision):
+		return ReleasePlan{}, revisionNotFound("spec.release.canary.revision", c.Revision, known)
+	default:
+		canary.Revision = c.Revision
+	}
+	if c.Percent < 0 || c.Percent > 100 {
+		return ReleasePlan{}, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec.release.canary.percent",
+			Detail: fmt.Sprintf("%d is out of range: use 0 to 100", c.Percent)}
+	}
+	plan.Canary = canary
+	return plan, nil
+}
+
+func revisionNotFound(field, name string, known sets.Set[string]) error {
+	return &SpecError{Reason: v1alpha1.ReasonRevisionNotFound, Field: field,
+		Detail: fmt.Sprintf("revision %q does not exist; the App's revisions are: %s (traffic is left as it was)",
+			name, strings.Join(sets.List(known), ", "))}
+}

@@ -1,0 +1,123 @@
+package resources
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/platform"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+)
+
+// ReasonImageMissing: neither spec.image nor a finished build gives an image.
+const ReasonImageMissing = "ImageMissing"
+
+// MakeRevisionTemplate makes the Knative revision template of an App. Its
+// name is derived from its content, so the same content always makes the
+// same revision name: release.stable can name revisions, and reverting the
+// template rolls back to the revision Knative already has.
+func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment) (servingv1.RevisionTemplateSpec, error) {
+	containers, err := makeContainers(app)
+	if err != nil {
+		return servingv1.RevisionTemplateSpec{}, err
+	}
+	tmpl := servingv1.RevisionTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{
+			Labels:      map[string]string{v1alpha1.LabelApp: app.Name},
+			Annotations: ScalingAnnotations(app, env),
+		},
+		Spec: servingv1.RevisionSpec{
+			PodSpec: corev1.PodSpec{
+				ServiceAccountName: app.Spec.Template.ServiceAccountName,
+				Containers:         containers,
+			},
+			ContainerConcurrency: app.Spec.Template.ContainerConcurrency,
+			TimeoutSeconds:       app.Spec.Template.TimeoutSeconds,
+		},
+	}
+	hash, err := contentHash(tmpl)
+	if err != nil {
+		return servingv1.RevisionTemplateSpec{}, err
+	}
+	tmpl.Name = names.Revision(app, hash)
+	return tmpl, nil
+}
+
+// contentHash hashes the template as JSON (Go writes map keys in order, so
+// equal content gives equal bytes), before its name is set.
+func contentHash(tmpl servingv1.RevisionTemplateSpec) (string, error) {
+	data, err := json.Marshal(tmpl)
+	if err != nil {
+		return "", fmt.Errorf("hashing the revision template: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func makeContainers(app *v1alpha1.App) ([]corev1.Container, error) {
+	specs := app.Spec.Template.Containers
+	if len(specs) == 0 {
+		specs = []v1alpha1.Container{{}}
+	}
+	out := make([]corev1.Container, 0, len(specs))
+	for i, c := range specs {
+		field := fmt.Sprintf("spec.template.containers[%d].image", i)
+		image := c.Image
+		if i == 0 {
+			if c.Image != "" {
+				return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
+					Detail: "the app's own (first) container runs spec.image; leave its image out"}
+			}
+			if app.Spec.Image == "" {
+				return nil, &SpecError{Reason: ReasonImageMissing, Field: "spec.image",
+					Detail: "no image to run: set spec.image (spec.build does not make images in this version of knapp)"}
+			}
+			image, field = app.Spec.Image, "spec.image"
+		} else if image == "" {
+			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
+				Detail: "required for every container after the first (sidecars name their image)"}
+		}
+		if err := validateImage(field, image); err != nil {
+			return nil, err
+		}
+		out = append(out, makeContainer(c, image))
+	}
+	return out, nil
+}
+
+func makeContainer(c v1alpha1.Container, image string) corev1.Container {
+	out := corev1.Container{
+		Name:           c.Name,
+		Image:          image,
+		Command:        c.Command,
+		Args:           c.Args,
+		WorkingDir:     c.WorkingDir,
+		Env:            c.Env,
+		EnvFrom:        c.EnvFrom,
+		Ports:          c.Ports,
+		ReadinessProbe: c.ReadinessProbe,
+		LivenessProbe:  c.LivenessProbe,
+		StartupProbe:   c.StartupProbe,
+	}
+	if c.Resources != nil {
+		out.Resources = *c.Resources
+	}
+	return out
+}
+
+// validateImage accepts what a registry client can pull: a repository with
+// an optional registry, tag and digest.
+func validateImage(field, image string) error {
+	if _, err := name.ParseReference(image); err != nil {
+		return &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
+			Detail: fmt.Sprintf("%q is not a valid image reference (want [registry/]repository[:tag][@sha256:digest]): %v", image, err)}
+	}
+	return nil
+}

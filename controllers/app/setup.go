@@ -1,0 +1,91 @@
+package app
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/platform"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+)
+
+// CacheOptions narrows the manager's cache to what the reconciler reads:
+// only revisions knapp made (they carry the App label), and only Knative's
+// own config maps. On a cluster with thousands of unrelated revisions and
+// config maps this keeps knapp's memory proportional to its Apps.
+func CacheOptions(cfg platform.Config) cache.Options {
+	hasApp, _ := labels.NewRequirement(v1alpha1.LabelApp, selection.Exists, nil)
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&servingv1.Revision{}: {Label: labels.NewSelector().Add(*hasApp)},
+		&corev1.ConfigMap{}:   {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
+	}}
+}
+
+// SetupWithManager registers the reconciler and what wakes it up.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("app").
+		For(&v1alpha1.App{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// By name, not by owner: a Service of the App's name that the App does
+		// not own must wake it too, so that it takes the name when it is freed.
+		Watches(&servingv1.Service{}, handler.EnqueueRequestsFromMapFunc(sameName)).
+		Watches(&servingv1.Revision{}, handler.EnqueueRequestsFromMapFunc(appOfRevision),
+			builder.WithPredicates(createOrDelete())).
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.appsInNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{})).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.allApps)).
+		Complete(r)
+}
+
+func sameName(_ context.Context, obj client.Object) []reconcile.Request {
+	return []reconcile.Request{{NamespacedName: client.ObjectKeyFromObject(obj)}}
+}
+
+func appOfRevision(_ context.Context, obj client.Object) []reconcile.Request {
+	name, ok := obj.GetLabels()[v1alpha1.LabelApp]
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
+// createOrDelete passes only the events that change which revisions exist.
+func createOrDelete() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}
+
+func (r *Reconciler) appsInNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
+	return r.listApps(ctx, client.InNamespace(obj.GetName()))
+}
+
+// allApps wakes every App, for a change of Knative's configuration.
+func (r *Reconciler) allApps(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.listApps(ctx)
+}
+
+func (r *Reconciler) listApps(ctx context.Context, opts ...client.ListOption) []reconcile.Request {
+	apps := &v1alpha1.AppList{}
+	if err := r.Client.List(ctx, apps, opts...); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "listing Apps to reconcile")
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(apps.Items))
+	for i := range apps.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&apps.Items[i])})
+	}
+	return reqs
+}

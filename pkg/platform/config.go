@@ -1,0 +1,108 @@
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
+)
+
+// Config is the platform team's settings.
+type Config struct {
+	// ClusterName makes the domain sls-<clusterName>.<domainSuffix>.
+	ClusterName string `json:"clusterName"`
+	// DomainSuffix is the DNS zone the platform's hosts live in.
+	DomainSuffix string `json:"domainSuffix"`
+	// Environments a namespace opts into with the label knapp.dev/environment,
+	// each with defaults for the Apps in it.
+	Environments map[string]Environment `json:"environments,omitempty"`
+	// KnativeServingNamespace holds Knative Serving's config maps
+	// (config-defaults, config-features, config-autoscaler), which knapp
+	// reads so that it defaults Services exactly as Knative's webhook does.
+	KnativeServingNamespace string `json:"knativeServingNamespace,omitempty"`
+}
+
+// Environment holds the defaults an environment gives its Apps. A value an
+// App sets itself wins.
+type Environment struct {
+	// MinScale, such as 1 in production so that no request waits for a cold start.
+	MinScale *int32 `json:"minScale,omitempty"`
+	// MaxScale caps the pods an App may scale to.
+	MaxScale *int32 `json:"maxScale,omitempty"`
+}
+
+// Default is the configuration used when no file is given: a local cluster
+// with dev, staging and prod environments, prod kept warm.
+func Default() Config {
+	one, zero := int32(1), int32(0)
+	return Config{
+		ClusterName:  "local",
+		DomainSuffix: "knapp.example.com",
+		Environments: map[string]Environment{
+			"dev":     {MinScale: &zero},
+			"staging": {MinScale: &zero},
+			"prod":    {MinScale: &one},
+		},
+		KnativeServingNamespace: "knative-serving",
+	}
+}
+
+// Load reads a YAML file over the defaults. Unknown keys are an error, so a
+// typo in the platform's settings fails at start instead of being ignored.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("reading platform config: %w", err)
+	}
+	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+		return cfg, fmt.Errorf("platform config %s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports every setting that cannot work, by its key.
+func (c Config) Validate() error {
+	var errs []error
+	if msgs := validation.IsDNS1123Label(c.ClusterName); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("clusterName %q: %s", c.ClusterName, strings.Join(msgs, "; ")))
+	}
+	if msgs := validation.IsDNS1123Subdomain(c.DomainSuffix); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("domainSuffix %q: %s", c.DomainSuffix, strings.Join(msgs, "; ")))
+	}
+	if c.KnativeServingNamespace == "" {
+		errs = append(errs, errors.New("knativeServingNamespace: must not be empty"))
+	}
+	for _, name := range c.EnvironmentNames() {
+		env := c.Environments[name]
+		if msgs := validation.IsValidLabelValue(name); len(msgs) > 0 {
+			errs = append(errs, fmt.Errorf("environments.%s: not a valid label value: %s", name, strings.Join(msgs, "; ")))
+		}
+		if env.MinScale != nil && *env.MinScale < 0 {
+			errs = append(errs, fmt.Errorf("environments.%s.minScale: must be 0 or more", name))
+		}
+		if env.MaxScale != nil && *env.MaxScale < 0 {
+			errs = append(errs, fmt.Errorf("environments.%s.maxScale: must be 0 or more", name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Domain is the DNS zone of the platform's hosts: sls-<cluster>.<suffix>.
+func (c Config) Domain() string {
+	return "sls-" + c.ClusterName + "." + c.DomainSuffix
+}
+
+// EnvironmentNames lists the environments in order.
+func (c Config) EnvironmentNames() []string {
+	names := make([]string, 0, len(c.Environments))
+	for name := range c.Environments {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Installs the local control plane that the integration tests and `make dev`
+# run against: etcd from Debian's etcd-server package, and kube-apiserver and
+# kubectl built from k8s.io/kubernetes through the Go module proxy.
+#
+# The binaries land in one directory (the envtest "assets" directory), cached
+# outside the checkout so a machine pays the cold build (about ten minutes on
+# two cores) once. The script prints that directory on its last line.
+#
+# Why a wrapper module: k8s.io/kubernetes's published go.mod points every
+# k8s.io/<staging> module at ./staging/..., which a module download does not
+# carry, so the wrapper replaces each with its published v0.X.Y.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-1.35.4}"
+CACHE_DIR="${KNAPP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knapp}"
+ASSETS_DIR="$CACHE_DIR/k8s/v$K8S_VERSION"
+BUILD_DIR="$CACHE_DIR/build/kubernetes-v$K8S_VERSION"
+
+log() { echo "controlplane: $*" >&2; }
+
+install_etcd() {
+	if [[ -x "$ASSETS_DIR/etcd" ]] && "$ASSETS_DIR/etcd" --version >/dev/null 2>&1; then
+		return
+	fi
+	local etcd_bin
+	etcd_bin="$(command -v etcd || true)"
+	if [[ -z "$etcd_bin" ]]; then
+		log "installing etcd-server from Debian"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >&2
+		# The package's postinst may try to start a system service; there is
+		# no init here and we start etcd ourselves, so that failure is harmless.
+		apt-get install -y -qq --no-install-recommends etcd-server >&2 || true
+		etcd_bin="$(command -v etcd || true)"
+	fi
+	if [[ -z "$etcd_bin" ]]; then
+		log "etcd is not installed and apt-get could not install etcd-server"
+		exit 1
+	fi
+	ln -sf "$etcd_bin" "$ASSETS_DIR/etcd"
+}
+
+stamped() {
+	local bin="$1"
+	[[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+}
+
+write_wrapper_module() {
+	mkdir -p "$BUILD_DIR"
+	local kdir
+	kdir="$(go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+	if [[ -z "$kdir" ]]; then
+		log "k8s.io/kubernetes@v$K8S_VERSION is not on the module proxy"
+		exit 1
+	fi
+	local minor="${K8S_VERSION#*.}"
+	{
+		echo "module knapp.dev/controlplane-build"
+		echo
+		sed -n 's/^go \(.*\)$/go \1/p' "$kdir/go.mod"
+		echo
+		echo "require k8s.io/kubernetes v$K8S_VERSION"
+		echo
+		echo "replace ("
+		grep -E '^\s+k8s.io/[a-z0-9-]+ => ./staging/' "$kdir/go.mod" |
+			awk -v v="v0.$minor" '{print "\t" $1 " => " $1 " " v}'
+		echo ")"
+	} >"$BUILD_DIR/go.mod"
+	# A blank-import file keeps the wrapper a valid main module.
+	cat >"$BUILD_DIR/tools.go" <<'EOF'
+//go:build tools
+
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+EOF
+}
+
+build_k8s() {
+	local cmd="$1"
+	if stamped "$ASSETS_DIR/$cmd"; then
+		return
+	fi
+	log "building $cmd v$K8S_VERSION (cold: about ten minutes on two cores)"
+	local major="${K8S_VERSION%%.*}" minor
+	minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
+	local ldflags=""
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		ldflags+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+		ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+	done
+	(cd "$BUILD_DIR" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" \
+		-o "$ASSETS_DIR/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
+	mv "$ASSETS_DIR/$cmd.tmp" "$ASSETS_DIR/$cmd"
+}
+
+mkdir -p "$ASSETS_DIR"
+install_etcd
+if ! stamped "$ASSETS_DIR/kube-apiserver" || ! stamped "$ASSETS_DIR/kubectl"; then
+	write_wrapper_module
+	build_k8s kube-apiserver
+	build_k8s kubectl
+fi
+echo "$ASSETS_DIR"
