@@ -18,7 +18,6 @@ import (
 	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/knativeconfig"
 	"knapp.dev/knapp/pkg/platform"
-	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -94,22 +93,14 @@ func (r *Reconciler) serviceInputs(ctx context.Context, app *v1alpha1.App) (reso
 	return resources.ServiceInputs{Environment: env, Revisions: known}, nil
 }
 
-// defaultAndValidate applies Knative's own defaulting and validation, with
-// the cluster's Knative configuration, to a copy of desired: what Knative's
-// webhook would store, or its refusal, in words that name the field.
+// defaultAndValidate runs Knative's defaulting and validation with the
+// cluster's Knative configuration.
 func (r *Reconciler) defaultAndValidate(ctx context.Context, desired *servingv1.Service) (*servingv1.Service, error) {
 	cfg, err := knativeconfig.Load(ctx, r.Client, r.Platform.KnativeServingNamespace)
 	if err != nil {
 		return nil, err
 	}
-	kctx := apis.WithinCreate(knativeconfig.ToContext(ctx, cfg))
-	defaulted := desired.DeepCopy()
-	defaulted.SetDefaults(kctx)
-	if ferr := defaulted.Validate(kctx); ferr != nil {
-		return nil, &resources.SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec",
-			Detail: "Knative Serving refuses the Service made from this App: " + ferr.Error()}
-	}
-	return defaulted, nil
+	return resources.DefaultAndValidate(ctx, cfg, desired)
 }
 
 func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, desired *servingv1.Service) error {

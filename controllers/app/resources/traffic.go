@@ -1,8 +1,8 @@
 package resources
 
 import (
-	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	"knative.dev/pkg/ptr"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
 // MakeTraffic renders a plan into Knative's percentage split: the stable

@@ -1,0 +1,66 @@
+package resources
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/yaml"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/knativeconfig"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// appOption changes a test App.
+type appOption func(*v1alpha1.App)
+
+// newApp is a minimal valid App, changed by opts.
+func newApp(opts ...appOption) *v1alpha1.App {
+	app := &v1alpha1.App{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "App"},
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", UID: types.UID("0b7f1c2e-1111-4222-8333-444455556666")},
+		Spec:       v1alpha1.AppSpec{Image: "registry.example.com/team-a/shop:1.4.2"},
+	}
+	for _, o := range opts {
+		o(app)
+	}
+	return app
+}
+
+// assertGolden compares obj as YAML with testdata/<name>.yaml; -update rewrites it.
+func assertGolden(t *testing.T, name string, obj any) {
+	t.Helper()
+	got, err := yaml.Marshal(obj)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	path := filepath.Join("testdata", name+".yaml")
+	if *updateGolden {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("%s differs from the golden file; run go test ./controllers/app/resources -update and review the diff.\n--- got:\n%s", path, got)
+	}
+}
+
+// assertKnativeAccepts runs Knative Serving's own SetDefaults and Validate,
+// as its webhook would with a default install's configuration.
+func assertKnativeAccepts(t *testing.T, ksvc *servingv1.Service) {
+	t.Helper()
+	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc); err != nil {
+		t.Errorf("Knative refuses the generated Service: %v", err)
+	}
+}

@@ -1,0 +1,261 @@
+package resources
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/utils/ptr"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/knativeconfig"
+	"knapp.dev/knapp/pkg/platform"
+)
+
+func withContainers(cs ...v1alpha1.Container) appOption {
+	return func(a *v1alpha1.App) { a.Spec.Template.Containers = cs }
+}
+
+func withScaling(s v1alpha1.Scaling) appOption {
+	return func(a *v1alpha1.App) { a.Spec.Scaling = &s }
+}
+
+func withRelease(r v1alpha1.Release) appOption {
+	return func(a *v1alpha1.App) { a.Spec.Release = &r }
+}
+
+func withLabels(l map[string]string, ann map[string]string) appOption {
+	return func(a *v1alpha1.App) { a.Labels, a.Annotations = l, ann }
+}
+
+var prod = platform.Default().Environments["prod"]
+
+func TestMakeKnativeServiceGolden(t *testing.T) {
+	existing := sets.New("shop-00aaaaaaaa", "shop-00bbbbbbbb")
+	tests := []struct {
+		name string
+		app  *v1alpha1.App
+		in   ServiceInputs
+	}{{
+		name: "minimal",
+		app:  newApp(),
+	}, {
+		name: "full-template",
+		app: newApp(withContainers(v1alpha1.Container{
+			Command: []string{"/shop"},
+			Args:    []string{"--listen=:8080"},
+			Env:     []corev1.EnvVar{{Name: "MODE", Value: "prod"}},
+			Ports:   []corev1.ContainerPort{{ContainerPort: 8080}},
+			Resources: &corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+			},
+			ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz"}}},
+		}, v1alpha1.Container{
+			Name: "proxy", Image: "registry.example.com/platform/proxy:2.0",
+		}), func(a *v1alpha1.App) {
+			a.Spec.Template.TimeoutSeconds = ptr.To[int64](60)
+			a.Spec.Template.ContainerConcurrency = ptr.To[int64](50)
+		}),
+	}, {
+		name: "scaling-and-domain",
+		app: newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20), Target: ptr.To[int32](100), Metric: v1alpha1.ScalingMetricConcurrency}),
+			func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "store"} }),
+	}, {
+		name: "prod-environment",
+		app:  newApp(),
+		in:   ServiceInputs{Environment: prod},
+	}, {
+		name: "prod-environment-own-min-scale-wins",
+		app:  newApp(withScaling(v1alpha1.Scaling{MinScale: ptr.To[int32](3)})),
+		in:   ServiceInputs{Environment: prod},
+	}, {
+		name: "cpu-metric-uses-hpa",
+		app:  newApp(withScaling(v1alpha1.Scaling{Metric: v1alpha1.ScalingMetricCPU, Target: ptr.To[int32](70), MinScale: ptr.To[int32](1)})),
+	}, {
+		name: "stable-and-canary",
+		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
+			Canary: &v1alpha1.Canary{Revision: "shop-00bbbbbbbb", Percent: 10}})),
+		in: ServiceInputs{Revisions: existing},
+	}, {
+		name: "stable-and-latest-canary",
+		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
+			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 25}})),
+		in: ServiceInputs{Revisions: existing},
+	}, {
+		name: "argocd-metadata-not-copied",
+		app: newApp(withLabels(
+			map[string]string{"app.kubernetes.io/instance": "team-a-shop", "team": "a"},
+			map[string]string{"argocd.argoproj.io/tracking-id": "team-a-shop:knapp.dev/App:team-a/shop"})),
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ksvc, err := MakeKnativeService(tc.app, tc.in)
+			if err != nil {
+				t.Fatalf("MakeKnativeService: %v", err)
+			}
+			assertGolden(t, tc.name, ksvc)
+			assertKnativeAccepts(t, ksvc)
+		})
+	}
+}
+
+func TestMakeKnativeServiceDropsArgoCDTracking(t *testing.T) {
+	app := newApp(withLabels(
+		map[string]string{"app.kubernetes.io/instance": "team-a-shop"},
+		map[string]string{"argocd.argoproj.io/tracking-id": "team-a-shop:knapp.dev/App:team-a/shop"}))
+	ksvc, err := MakeKnativeService(app, ServiceInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []map[string]string{ksvc.Labels, ksvc.Annotations, ksvc.Spec.Template.Labels, ksvc.Spec.Template.Annotations} {
+		for k := range m {
+			if strings.HasPrefix(k, "argocd.argoproj.io/") || k == "app.kubernetes.io/instance" {
+				t.Errorf("Argo CD tracking key %q reached the Knative Service", k)
+			}
+		}
+	}
+	if ref := ksvc.OwnerReferences; len(ref) != 1 || ref[0].UID != app.UID || ref[0].Controller == nil || !*ref[0].Controller {
+		t.Errorf("want one controller owner reference to the App, got %+v", ref)
+	}
+}
+
+func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
+	tests := []struct {
+		name       string
+		app        *v1alpha1.App
+		in         ServiceInputs
+		wantReason string
+		wantField  string
+		wantDetail string
+	}{{
+		name:       "bad image",
+		app:        newApp(func(a *v1alpha1.App) { a.Spec.Image = "Registry.Example.com/UPPER CASE:tag" }),
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.image", wantDetail: "not a valid image reference",
+	}, {
+		name:       "no image and no build output",
+		app:        newApp(func(a *v1alpha1.App) { a.Spec.Image = "" }),
+		wantReason: ReasonImageMissing, wantField: "spec.image", wantDetail: "set spec.image",
+	}, {
+		name:       "first container names an image",
+		app:        newApp(withContainers(v1alpha1.Container{Image: "other:1"})),
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.template.containers[0].image", wantDetail: "leave its image out",
+	}, {
+		name:       "sidecar without image",
+		app:        newApp(withContainers(v1alpha1.Container{}, v1alpha1.Container{Name: "proxy"})),
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.template.containers[1].image", wantDetail: "required",
+	}, {
+		name:       "bad sidecar image",
+		app:        newApp(withContainers(v1alpha1.Container{}, v1alpha1.Container{Name: "proxy", Image: "a b"})),
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.template.containers[1].image", wantDetail: "not a valid image reference",
+	}, {
+		name:       "stable revision does not exist",
+		app:        newApp(withRelease(v1alpha1.Release{Stable: "shop-0000000000"})),
+		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.stable", wantDetail: `"shop-0000000000" does not exist`,
+	}, {
+		name:       "canary revision does not exist",
+		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "shop-gone", Percent: 5}})),
+		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.canary.revision", wantDetail: "shop-00aaaaaaaa",
+		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+	}, {
+		name:       "latest canary without stable",
+		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 5}})),
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.release.stable", wantDetail: "required when",
+	}, {
+		name: "canary percent out of range",
+		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
+			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 101}})),
+		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.release.canary.percent", wantDetail: "use 0 to 100",
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := MakeKnativeService(tc.app, tc.in)
+			var specErr *SpecError
+			if !errors.As(err, &specErr) {
+				t.Fatalf("want a SpecError, got %v", err)
+			}
+			if specErr.Reason != tc.wantReason || specErr.Field != tc.wantField || !strings.Contains(specErr.Detail, tc.wantDetail) {
+				t.Errorf("got reason %q field %q detail %q; want %q %q containing %q",
+					specErr.Reason, specErr.Field, specErr.Detail, tc.wantReason, tc.wantField, tc.wantDetail)
+			}
+			if !strings.HasPrefix(err.Error(), tc.wantField+": ") {
+				t.Errorf("message %q does not start with the field", err.Error())
+			}
+		})
+	}
+}
+
+// Knative's own validation catches what knapp's builder passes through: two
+// ports (the CRD allows one, but the builder must not rely on that).
+func TestKnativeValidationRefusesInvalidService(t *testing.T) {
+	app := newApp(withContainers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 9090}}}))
+	ksvc, err := MakeKnativeService(app, ServiceInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc)
+	var specErr *SpecError
+	if !errors.As(err, &specErr) || specErr.Reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(specErr.Detail, "port") {
+		t.Fatalf("want Knative to refuse two ports with an InvalidSpec error naming ports, got %v", err)
+	}
+}
+
+// Knative's validation takes the cluster's configuration into account: a
+// max-scale above the cluster's max-scale-limit is refused.
+func TestKnativeValidationUsesClusterConfig(t *testing.T) {
+	cfg, err := knativeconfig.FromData(map[string]map[string]string{"config-autoscaler": {"max-scale-limit": "10", "max-scale": "10"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ksvc, err := MakeKnativeService(newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20)})), ServiceInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc); err != nil {
+		t.Fatalf("a default install accepts max-scale 20: %v", err)
+	}
+	if _, err := DefaultAndValidate(context.Background(), cfg, ksvc); err == nil || !strings.Contains(err.Error(), "max-scale") {
+		t.Fatalf("want max-scale 20 refused under max-scale-limit 10, got %v", err)
+	}
+}
+
+func TestRevisionNameFollowsTemplateContent(t *testing.T) {
+	name := func(app *v1alpha1.App, env platform.Environment) string {
+		t.Helper()
+		tmpl, err := MakeRevisionTemplate(app, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tmpl.Name
+	}
+	base := name(newApp(), platform.Environment{})
+	if !strings.HasPrefix(base, "shop-") || len(base) != len("shop-")+10 {
+		t.Errorf("revision name %q: want shop-<10 hex digits>", base)
+	}
+	if again := name(newApp(), platform.Environment{}); again != base {
+		t.Errorf("same content, different names: %s and %s", base, again)
+	}
+	if released := name(newApp(withRelease(v1alpha1.Release{Stable: base})), platform.Environment{}); released != base {
+		t.Errorf("release is not part of the template, yet the name changed: %s to %s", base, released)
+	}
+	changed := map[string]*v1alpha1.App{
+		"image": newApp(func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/team-a/shop:1.4.3" }),
+		"env":   newApp(withContainers(v1alpha1.Container{Env: []corev1.EnvVar{{Name: "MODE", Value: "prod"}}})),
+		"probe": newApp(withContainers(v1alpha1.Container{ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(8080)}}}})),
+		"scale": newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](5)})),
+	}
+	for what, app := range changed {
+		if n := name(app, platform.Environment{}); n == base {
+			t.Errorf("changing the %s kept the revision name %s", what, n)
+		}
+	}
+	if n := name(newApp(), prod); n == base {
+		t.Errorf("the environment's minScale is in the template, yet the name stayed %s", n)
+	}
+}
