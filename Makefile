@@ -42,7 +42,7 @@ test: ## Run the unit and integration tests against a real kube-apiserver and et
 
 .PHONY: dev
 dev: ## Run knapp on a local control plane with the sample Apps.
-	bash test/dev/run.sh
+	bash test/dev/run.sh $(DEV_ARGS)
 
 $(CONTROLLER_GEN):
 	mkdir -p $(TOOLS_BIN)
