@@ -20,6 +20,8 @@ type Reconciler struct {
 	Client   client.Client
 	Recorder events.EventRecorder
 	Platform platform.Config
+
+	statusWrites statusWrites
 }
 
 // +kubebuilder:rbac:groups=knapp.dev,resources=apps,verbs=get;list;watch
@@ -36,6 +38,9 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	app := &v1alpha1.App{}
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.statusWrites.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !app.DeletionTimestamp.IsZero() {
@@ -48,16 +53,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	reconcileErr := r.reconcileService(ctx, app)
 	markUnimplemented(app)
 	app.Status.ComputeReady(app.Generation)
-	r.recordConditionChanges(app, before.Status.Conditions)
 
-	if equality.Semantic.DeepEqual(before.Status, app.Status) {
+	if equality.Semantic.DeepEqual(before.Status, app.Status) || r.statusWrites.alreadyWritten(before, &app.Status) {
 		return ctrl.Result{}, reconcileErr
 	}
+	r.recordConditionChanges(app, before.Status.Conditions)
 	if err := r.Client.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
 		if apierrors.IsNotFound(err) {
 			return ctrl.Result{}, reconcileErr
 		}
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
+	r.statusWrites.wrote(app, before.ResourceVersion)
 	return ctrl.Result{}, reconcileErr
 }

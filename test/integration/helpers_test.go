@@ -179,3 +179,7 @@ func eventsFor(t *testing.T, obj client.Object) []eventsv1.Event {
 	}
 	return out
 }
+
+type corev1Namespace = corev1.Namespace
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }

@@ -58,6 +58,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	if !neverWroteAppSpec() {
+		code = 1
+	}
 	cancel()
 	if err := <-done; err != nil {
 		fmt.Fprintln(os.Stderr, "knapp stopped with:", err)
@@ -104,4 +107,17 @@ func zapLevel() zapcore.Level {
 		return zapcore.DebugLevel
 	}
 	return zapcore.ErrorLevel
+}
+
+// neverWroteAppSpec checks, after every test ran, that knapp wrote no App
+// outside its status subresource: GitOps tools own the spec.
+func neverWroteAppSpec() bool {
+	ok := true
+	for _, w := range writes.all() {
+		if w.Kind == "App" && w.SubResource != "status" {
+			fmt.Fprintln(os.Stderr, "FAIL: knapp wrote an App outside its status:", w)
+			ok = false
+		}
+	}
+	return ok
 }

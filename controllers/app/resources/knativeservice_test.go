@@ -161,7 +161,7 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 		name:       "canary revision does not exist",
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "shop-gone", Percent: 5}})),
 		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.canary.revision", wantDetail: "shop-00aaaaaaaa",
-		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		in: ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
 	}, {
 		name:       "latest canary without stable",
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 5}})),

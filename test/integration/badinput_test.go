@@ -1,0 +1,137 @@
+package integration
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+)
+
+// What the CRD schema can check is refused at admission, with the field
+// and what is allowed.
+func TestAdmissionRefusesBadApps(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	tests := []struct {
+		name string
+		app  *v1alpha1.App
+		want []string
+	}{
+		{"canary percent over 100", newApp(ns, "a", func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "a-1", Percent: 150}}
+		}), []string{"spec.release.canary.percent", "100"}},
+		{"neither image nor build", newApp(ns, "b", func(a *v1alpha1.App) { a.Spec.Image = "" }),
+			[]string{"spec", "spec.image", "spec.build"}},
+		{"name too long for revision names", newApp(ns, "a-very-long-app-name-that-would-overflow-knatives-names"),
+			[]string{"metadata.name", "49"}},
+		{"logs at the root", newApp(ns, "c", func(a *v1alpha1.App) { a.Spec.Logs = &v1alpha1.Logs{Path: "/"} }),
+			[]string{"spec.logs.path", "not / itself"}},
+		{"min above max scale", newApp(ns, "d", func(a *v1alpha1.App) {
+			three, two := int32(3), int32(2)
+			a.Spec.Scaling = &v1alpha1.Scaling{MinScale: &three, MaxScale: &two}
+		}), []string{"spec.scaling", "minScale must not be above maxScale"}},
+		{"unknown metric", newApp(ns, "e", func(a *v1alpha1.App) {
+			a.Spec.Scaling = &v1alpha1.Scaling{Metric: "latency"}
+		}), []string{"spec.scaling.metric", "concurrency", "rps", "cpu", "memory"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := k8s.Create(context.Background(), tc.app)
+			if err == nil {
+				t.Fatal("the apiserver accepted it")
+			}
+			if !contains(err.Error(), tc.want...) {
+				t.Errorf("error %q should contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// What only knapp can check is reported in status, naming the field; the
+// App's other Apps are unaffected.
+func TestBadAppReportsInStatusAndOthersCarryOn(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	bad := newApp(ns, "bad", func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/UPPER/case:1" })
+	good := newApp(ns, "good")
+	create(t, bad)
+	create(t, good)
+
+	got := waitForApp(t, client.ObjectKeyFromObject(bad), conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionReady).Message; !contains(msg, "spec.image", "not a valid image reference") {
+		t.Errorf("message %q", msg)
+	}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(bad), &servingv1.Service{}); err == nil {
+		t.Error("a Knative Service was made for an App with a bad image")
+	}
+	waitForService(t, client.ObjectKeyFromObject(good), anyService)
+	events := eventsFor(t, bad)
+	if len(events) == 0 || events[0].Type != "Warning" || events[0].Reason != v1alpha1.ReasonInvalidSpec {
+		t.Errorf("want a Warning event with reason InvalidSpec, got %+v", events)
+	}
+}
+
+// An environment the platform does not define is reported; fixing the
+// namespace's label fixes the App without touching it.
+func TestUnknownEnvironment(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, map[string]string{"knapp.dev/environment": "qa"})
+	app := newApp(ns, "shop")
+	create(t, app)
+	key := client.ObjectKeyFromObject(app)
+	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonUnknownEnvironment))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionReady).Message; !contains(msg, ns, `knapp.dev/environment="qa"`, "dev, prod, staging") {
+		t.Errorf("message %q", msg)
+	}
+
+	eventually(t, "relabelling the namespace", func(ctx context.Context) error {
+		nsObj := &corev1Namespace{}
+		if err := k8s.Get(ctx, client.ObjectKey{Name: ns}, nsObj); err != nil {
+			return err
+		}
+		nsObj.Labels["knapp.dev/environment"] = "prod"
+		return k8s.Update(ctx, nsObj)
+	})
+	waitForService(t, key, func(s *servingv1.Service) error {
+		if s.Spec.Template.Annotations["autoscaling.knative.dev/min-scale"] != "1" {
+			return errorf("min-scale %q", s.Spec.Template.Annotations["autoscaling.knative.dev/min-scale"])
+		}
+		return nil
+	})
+}
+
+// Parts of the spec this version does not act on say so in status.
+func TestUnimplementedPartsAreReported(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	app := newApp(ns, "shop", func(a *v1alpha1.App) {
+		a.Spec.Logs = &v1alpha1.Logs{Path: "/app/logs"}
+		a.Spec.Schedules = []v1alpha1.Schedule{{Name: "nightly", Schedule: "0 3 * * *"}}
+	})
+	create(t, app)
+	key := client.ObjectKeyFromObject(app)
+	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented))
+	if err := conditionIs(v1alpha1.ConditionSchedulesReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented)(got); err != nil {
+		t.Error(err)
+	}
+	if err := conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented)(got); err != nil {
+		t.Error(err)
+	}
+	if got.Status.GetCondition(v1alpha1.ConditionBuildSucceeded) != nil {
+		t.Error("BuildSucceeded reported for an App without spec.build")
+	}
+	// The Service is still made: the parts knapp does implement go ahead.
+	waitForService(t, key, anyService)
+
+	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Logs, a.Spec.Schedules = nil, nil })
+	waitForApp(t, key, func(a *v1alpha1.App) error {
+		if a.Status.GetCondition(v1alpha1.ConditionLogsReady) != nil || a.Status.GetCondition(v1alpha1.ConditionSchedulesReady) != nil {
+			return errorf("conditions of removed parts remain: %+v", a.Status.Conditions)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,75 @@
+package integration
+
+import (
+	"context"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// Once an App is in place, a reconcile that finds nothing changed writes
+// nothing: not the Knative Service (which Knative's webhook defaulted in
+// the apiserver), not the App's status, not an event. A change writes once.
+func TestSteadyStateWritesNothing(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, map[string]string{"knapp.dev/environment": "prod"})
+	app := newApp(ns, "shop")
+	create(t, app)
+	key := client.ObjectKeyFromObject(app)
+	ksvc := waitForService(t, key, anyService)
+	actAsKnative(t, ksvc)
+	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+
+	// The writes of creation: the Service once, and the status (Deploying,
+	// then Ready when Knative reported).
+	assertWrites(t, ns, map[string]int{"create Service": 1, "patch App (status)": 2})
+
+	start := len(writes.inNamespace(ns))
+	startEvents := len(eventsFor(t, app))
+	for range 3 {
+		if _, err := reconciler.Reconcile(context.Background(), reconcile.Request{NamespacedName: key}); err != nil {
+			t.Fatalf("reconcile: %v", err)
+		}
+	}
+	if extra := writes.inNamespace(ns)[start:]; len(extra) != 0 {
+		t.Fatalf("reconciles with nothing changed wrote: %v", extra)
+	}
+	if n := len(eventsFor(t, app)); n != startEvents {
+		t.Fatalf("reconciles with nothing changed emitted %d events", n-startEvents)
+	}
+
+	// A change of the image: one Service update, one status patch.
+	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/shop:1.0.1" })
+	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying))
+	got := writes.inNamespace(ns)[start:]
+	if len(got) != 2 || got[0].String() != "update Service "+ns+"/shop" || got[1].String() != "patch App "+ns+"/shop (status)" {
+		t.Fatalf("an image change wrote %v, want one Service update and one status patch", got)
+	}
+}
+
+// assertWrites checks the count of writes in ns by "verb Kind (subresource)".
+func assertWrites(t *testing.T, ns string, want map[string]int) {
+	t.Helper()
+	got := map[string]int{}
+	for _, w := range writes.inNamespace(ns) {
+		k := w.Verb + " " + w.Kind
+		if w.SubResource != "" {
+			k += " (" + w.SubResource + ")"
+		}
+		got[k]++
+	}
+	for k, n := range want {
+		if got[k] != n {
+			t.Errorf("%s: %d writes, want %d (all: %v)", k, got[k], n, writes.inNamespace(ns))
+		}
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected writes %s ×%d", k, got[k])
+		}
+	}
+}
