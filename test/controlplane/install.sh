@@ -41,9 +41,16 @@ install_etcd() {
 	ln -sf "$etcd_bin" "$ASSETS_DIR/etcd"
 }
 
+# stamped: the binary exists and reports the wanted version (kubectl has
+# no --version flag).
 stamped() {
 	local bin="$1"
-	[[ -x "$bin" ]] && "$bin" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+	[[ -x "$bin" ]] || return 1
+	if [[ "$(basename "$bin")" == kubectl ]]; then
+		"$bin" version --client 2>/dev/null | grep -q "v$K8S_VERSION"
+	else
+		"$bin" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+	fi
 }
 
 write_wrapper_module() {

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// knappProcess is bin/knapp running against the dev control plane.
+type knappProcess struct {
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the process ended
+	logs    sync.WaitGroup
+	waitErr error
+}
+
+// optionalFlags are passed only if the binary lists them in --help: in dev
+// the metrics and probe ports would only collide with other processes.
+var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+
+// startKnapp starts bin/knapp with --kubeconfig, streaming its output with a
+// "knapp | " prefix.
+func startKnapp(bin, dir, kubeconfig string) (*knappProcess, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%w (build it with: go build -o bin/knapp ./cmd/knapp, as test/dev/run.sh does)", err)
+	}
+	help, err := helpText(bin)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"--kubeconfig=" + kubeconfig}
+	for _, f := range optionalFlags {
+		if listsFlag(help, f) {
+			args = append(args, f)
+		}
+	}
+	step("starting %s %v", bin, args)
+
+	p := &knappProcess{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
+	p.cmd.Dir = dir
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := p.cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex // one line at a time from either stream
+	for _, r := range []io.Reader{stdout, stderr} {
+		p.logs.Add(1)
+		go func() {
+			defer p.logs.Done()
+			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 64*1024), 1024*1024)
+			for sc.Scan() {
+				mu.Lock()
+				fmt.Printf("knapp | %s\n", sc.Text())
+				mu.Unlock()
+			}
+		}()
+	}
+	go func() {
+		p.logs.Wait() // Wait closes the pipes, so read them to the end first
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// helpText is the binary's --help output; flag and pflag print usage to
+// stderr and may exit non-zero, so any exit is fine as long as it printed.
+func helpText(bin string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "--help").CombinedOutput()
+	if len(out) == 0 && err != nil {
+		return "", fmt.Errorf("%s --help: %w", bin, err)
+	}
+	return string(out), nil
+}
+
+// listsFlag reports whether usage text lists a flag such as
+// "--metrics-bind-address=0", written with one dash (flag) or two (pflag).
+func listsFlag(help, flag string) bool {
+	name := regexp.MustCompile(`^-+([^=]+)`).FindStringSubmatch(flag)[1]
+	return regexp.MustCompile(`(?m)(^|\s)--?` + regexp.QuoteMeta(name) + `(\s|=|$)`).MatchString(help)
+}
+
+// err is the process's exit error, once it exited.
+func (p *knappProcess) err() error {
+	<-p.exited
+	return p.waitErr
+}
+
+// stop asks knapp to shut down and kills it if it has not within 10s.
+func (p *knappProcess) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	step("stopping knapp")
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# make dev: runs knapp on a local control plane with the sample Apps.
+# Arguments go to the dev program, e.g. --once to exit after the samples
+# converged (CI's smoke test).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+KUBEBUILDER_ASSETS="$(bash test/controlplane/install.sh | tail -n1)"
+export KUBEBUILDER_ASSETS
+
+go build -o bin/knapp ./cmd/knapp
+
+# Built and exec'd rather than `go run`: go run does not pass SIGTERM on, so
+# the dev program (and the etcd and kube-apiserver it started) would outlive
+# a terminated `make dev`.
+CACHE_DIR="${KNAPP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knapp}"
+go build -o "$CACHE_DIR/bin/knapp-dev" ./test/dev
+exec "$CACHE_DIR/bin/knapp-dev" "$@"

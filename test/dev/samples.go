@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// fieldOwner names the dev environment as the owner of the fields it applies.
+const fieldOwner = "knapp-dev"
+
+// sample is one object from a sample file, with where it came from for
+// error messages.
+type sample struct {
+	obj  *unstructured.Unstructured
+	file string
+}
+
+// readSamples reads every object of every YAML file in dir, in file order.
+func readSamples(dir string) ([]sample, error) {
+	var files []string
+	for _, pattern := range []string{"*.yaml", "*.yml"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no sample YAML in %s", dir)
+	}
+	var out []sample
+	for _, f := range files {
+		objs, err := readObjects(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, o := range objs {
+			out = append(out, sample{obj: o, file: f})
+		}
+	}
+	return out, nil
+}
+
+func readObjects(file string) ([]*unstructured.Unstructured, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
+	var objs []*unstructured.Unstructured
+	for {
+		u := &unstructured.Unstructured{}
+		err := dec.Decode(&u.Object)
+		if errors.Is(err, io.EOF) {
+			return objs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(u.Object) == 0 {
+			continue // an empty document, such as after a trailing ---
+		}
+		if u.GetKind() == "" || u.GetAPIVersion() == "" {
+			return nil, fmt.Errorf("object %q has no apiVersion or kind", u.GetName())
+		}
+		objs = append(objs, u)
+	}
+}
+
+func isNamespace(u *unstructured.Unstructured) bool {
+	return u.GetAPIVersion() == "v1" && u.GetKind() == "Namespace"
+}
+
+// createNamespaces applies the samples' Namespace objects, with their labels
+// (such as knapp.dev/environment), and creates any other namespace a sample
+// names. Namespaced samples without a namespace go to default, as kubectl
+// would put them.
+func createNamespaces(ctx context.Context, c client.Client, samples []sample) error {
+	for _, s := range samples {
+		if isNamespace(s.obj) {
+			if err := apply(ctx, c, s); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range samples {
+		if isNamespace(s.obj) {
+			continue
+		}
+		namespaced, err := c.IsObjectNamespaced(s.obj)
+		if err != nil {
+			return fmt.Errorf("%s: %s %s: %w", s.file, s.obj.GetKind(), s.obj.GetName(), err)
+		}
+		if !namespaced {
+			continue
+		}
+		if s.obj.GetNamespace() == "" {
+			s.obj.SetNamespace(metav1.NamespaceDefault)
+		}
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: s.obj.GetNamespace()}}
+		if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating namespace %s: %w", ns.Name, err)
+		}
+	}
+	return nil
+}
+
+// applySamples server-side applies every sample but the Namespaces, which
+// createNamespaces applied first. A sample the apiserver refuses does not
+// stop the others; it is left out of the result and reported in the error.
+func applySamples(ctx context.Context, c client.Client, samples []sample) ([]sample, error) {
+	var applied []sample
+	var errs []error
+	for _, s := range samples {
+		if isNamespace(s.obj) {
+			continue
+		}
+		if err := apply(ctx, c, s); err != nil {
+			fmt.Fprintln(os.Stderr, "dev:", err)
+			errs = append(errs, err)
+			continue
+		}
+		applied = append(applied, s)
+	}
+	return applied, errors.Join(errs...)
+}
+
+func apply(ctx context.Context, c client.Client, s sample) error {
+	step("applying %s %s (%s)", s.obj.GetKind(), objectKey(s.obj), filepath.Base(s.file))
+	err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(s.obj.DeepCopy()),
+		client.FieldOwner(fieldOwner), client.ForceOwnership)
+	if err != nil {
+		return fmt.Errorf("%s: applying %s %s: %w", s.file, s.obj.GetKind(), objectKey(s.obj), err)
+	}
+	return nil
+}
+
+func objectKey(u *unstructured.Unstructured) string {
+	if u.GetNamespace() == "" {
+		return u.GetName()
+	}
+	return u.GetNamespace() + "/" + u.GetName()
+}
+
+// sampleApps lists the samples' Apps.
+func sampleApps(samples []sample) []types.NamespacedName {
+	var apps []types.NamespacedName
+	for _, s := range samples {
+		if s.obj.GroupVersionKind().GroupKind() == v1alpha1.GroupVersion.WithKind("App").GroupKind() {
+			apps = append(apps, types.NamespacedName{Namespace: s.obj.GetNamespace(), Name: s.obj.GetName()})
+		}
+	}
+	return apps
+}

@@ -1,0 +1,95 @@
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// Env is a running control plane with knapp's, Knative's, Istio's and Argo
+// Workflows' CRDs and Knative's admission webhook for Services.
+type Env struct {
+	// Config reaches the apiserver as an admin (system:masters).
+	Config *rest.Config
+	// Client is a client for Config with Scheme.
+	Client client.Client
+	// Scheme is NewScheme's.
+	Scheme *runtime.Scheme
+
+	env         *envtest.Environment
+	stopWebhook func() error
+}
+
+// Start starts etcd, kube-apiserver and the Knative webhook server, and
+// installs the CRDs and webhook configurations. ctx bounds only the start;
+// call Stop to end it all.
+func Start(ctx context.Context) (*Env, error) {
+	assets, err := BinaryAssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	crdPaths, err := CRDPaths()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	scheme := NewScheme()
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		Scheme:                scheme,
+		CRDInstallOptions: envtest.CRDInstallOptions{
+			Paths:              crdPaths,
+			ErrorIfPathMissing: true,
+		},
+		// Start copies this over CRDInstallOptions.ErrorIfPathMissing.
+		ErrorIfCRDPathMissing: true,
+		WebhookInstallOptions: knativeWebhookOptions(),
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
+	}
+	e := &Env{Config: cfg, Scheme: scheme, env: env}
+	if e.stopWebhook, err = startWebhookServer(&env.WebhookInstallOptions); err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		return nil, errors.Join(err, e.Stop())
+	}
+	return e, nil
+}
+
+// Stop stops the webhook server, kube-apiserver and etcd, and removes their
+// temporary files.
+func (e *Env) Stop() error {
+	var errs []error
+	if e.stopWebhook != nil {
+		errs = append(errs, e.stopWebhook())
+		e.stopWebhook = nil
+	}
+	if e.env != nil {
+		errs = append(errs, e.env.Stop())
+		e.env = nil
+	}
+	return errors.Join(errs...)
+}
+
+// AddUser provisions a user of the apiserver, such as one to write a
+// kubeconfig for; base, if not nil, supplies settings like QPS.
+func (e *Env) AddUser(user envtest.User, base *rest.Config) (*envtest.AuthenticatedUser, error) {
+	return e.env.AddUser(user, base)
+}
+
+// KubectlPath is the kubectl next to the apiserver binary, matching its
+// version.
+func (e *Env) KubectlPath() string {
+	return filepath.Join(e.env.BinaryAssetsDirectory, "kubectl")
+}
