@@ -49,6 +49,9 @@ const (
 	// ReasonUnknownEnvironment: the namespace's environment label names an
 	// environment the platform does not define.
 	ReasonUnknownEnvironment = "UnknownEnvironment"
+	// ReasonKnativeConfigInvalid: one of Knative Serving's config maps does
+	// not parse, so knapp cannot default a Service as Knative would.
+	ReasonKnativeConfigInvalid = "KnativeConfigInvalid"
 	// ReasonNotOwned: a child object of that name exists and is not the App's.
 	ReasonNotOwned = "NotOwned"
 	// ReasonAPIError: the Kubernetes API refused a read or write.

@@ -35,15 +35,19 @@ func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App) er
 	if err != nil {
 		return r.markServiceError(app, err)
 	}
-	defaulted, err := r.defaultAndValidate(ctx, desired)
+	knativeCfg, err := knativeconfig.Load(ctx, r.Client, r.Platform.KnativeServingNamespace)
 	if err != nil {
 		return r.markServiceError(app, err)
 	}
+	defaulted := resources.KnativeDefaults(ctx, knativeCfg, desired)
 
 	existing := &servingv1.Service{}
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: names.KnativeService(app)}, existing)
 	switch {
 	case apierrors.IsNotFound(err):
+		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
+			return r.markServiceError(app, err)
+		}
 		return r.createService(ctx, app, desired)
 	case err != nil:
 		return r.markServiceError(app, fmt.Errorf("reading Knative Service %s: %w", desired.Name, err))
@@ -54,7 +58,12 @@ func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App) er
 		return nil
 	}
 
+	// Knative's validation is the costly part of a reconcile; what is
+	// already stored passed it, so only a Service about to be written needs it.
 	if serviceNeedsUpdate(existing, defaulted) {
+		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
+			return r.markServiceError(app, err)
+		}
 		updated := applyDesiredService(existing, desired)
 		if err := r.Client.Update(ctx, updated); err != nil {
 			if apierrors.IsConflict(err) {
@@ -93,16 +102,6 @@ func (r *Reconciler) serviceInputs(ctx context.Context, app *v1alpha1.App) (reso
 	return resources.ServiceInputs{Environment: env, Revisions: known}, nil
 }
 
-// defaultAndValidate runs Knative's defaulting and validation with the
-// cluster's Knative configuration.
-func (r *Reconciler) defaultAndValidate(ctx context.Context, desired *servingv1.Service) (*servingv1.Service, error) {
-	cfg, err := knativeconfig.Load(ctx, r.Client, r.Platform.KnativeServingNamespace)
-	if err != nil {
-		return nil, err
-	}
-	return resources.DefaultAndValidate(ctx, cfg, desired)
-}
-
 func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, desired *servingv1.Service) error {
 	if err := r.Client.Create(ctx, desired); err != nil {
 		if apierrors.IsAlreadyExists(err) {
@@ -118,18 +117,23 @@ func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, desir
 	return nil
 }
 
-// markServiceError reports err in ServiceReady. A spec error or an unknown
-// environment waits for a change (nil: no retry); an API error is returned
-// for a retry with backoff.
+// markServiceError reports err in ServiceReady. A spec error, an unknown
+// environment or a bad Knative config map waits for a change (nil: no
+// retry); an API error is returned for a retry with backoff.
 func (r *Reconciler) markServiceError(app *v1alpha1.App, err error) error {
 	var specErr *resources.SpecError
 	var envErr *platform.UnknownEnvironmentError
+	var knativeCfgErr *knativeconfig.ConfigError
 	switch {
 	case errors.As(err, &specErr):
 		app.Status.MarkServiceNotReady(specErr.Reason, specErr.Error())
 		return nil
 	case errors.As(err, &envErr):
 		app.Status.MarkServiceNotReady(v1alpha1.ReasonUnknownEnvironment, envErr.Error())
+		return nil
+	case errors.As(err, &knativeCfgErr):
+		app.Status.MarkServiceNotReady(v1alpha1.ReasonKnativeConfigInvalid,
+			"Knative Serving's configuration does not parse, so knapp cannot default the Service as Knative would: "+knativeCfgErr.Error())
 		return nil
 	default:
 		// The condition change is the event (recordConditionChanges).

@@ -21,21 +21,34 @@ var ConfigMapNames = []string{
 	autoscalerconfig.ConfigName,
 }
 
+// ConfigError says one of Knative's config maps does not parse; a retry
+// cannot fix it, a change of the config map can.
+type ConfigError struct {
+	ConfigMap string
+	Err       error
+}
+
+func (e *ConfigError) Error() string {
+	return "knative-serving/" + e.ConfigMap + ": " + e.Err.Error()
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // FromData builds Knative's configuration from the config maps' data, by
 // name; a missing config map means Knative's built-in defaults, as in a
 // default install.
 func FromData(data map[string]map[string]string) (*servingconfig.Config, error) {
 	defaults, err := servingconfig.NewDefaultsConfigFromMap(data[servingconfig.DefaultsConfigName])
 	if err != nil {
-		return nil, fmt.Errorf("knative-serving/%s: %w", servingconfig.DefaultsConfigName, err)
+		return nil, &ConfigError{ConfigMap: servingconfig.DefaultsConfigName, Err: err}
 	}
 	features, err := servingconfig.NewFeaturesConfigFromMap(data[servingconfig.FeaturesConfigName])
 	if err != nil {
-		return nil, fmt.Errorf("knative-serving/%s: %w", servingconfig.FeaturesConfigName, err)
+		return nil, &ConfigError{ConfigMap: servingconfig.FeaturesConfigName, Err: err}
 	}
 	autoscaler, err := autoscalerconfig.NewConfigFromMap(data[autoscalerconfig.ConfigName])
 	if err != nil {
-		return nil, fmt.Errorf("knative-serving/%s: %w", autoscalerconfig.ConfigName, err)
+		return nil, &ConfigError{ConfigMap: autoscalerconfig.ConfigName, Err: err}
 	}
 	return &servingconfig.Config{Defaults: defaults, Features: features, Autoscaler: autoscaler}, nil
 }

@@ -183,3 +183,15 @@ func eventsFor(t *testing.T, obj client.Object) []eventsv1.Event {
 type corev1Namespace = corev1.Namespace
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// readyApp creates an App named shop in a new namespace, waits for its
+// Knative Service, plays Knative until the App is Ready, and returns both.
+func readyApp(t *testing.T, nsLabels map[string]string) (*v1alpha1.App, *servingv1.Service) {
+	t.Helper()
+	app := newApp(newNamespace(t, nsLabels), "shop")
+	create(t, app)
+	key := client.ObjectKeyFromObject(app)
+	ksvc := waitForService(t, key, anyService)
+	actAsKnative(t, ksvc)
+	return waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady)), ksvc
+}

@@ -16,13 +16,8 @@ import (
 // the apiserver), not the App's status, not an event. A change writes once.
 func TestSteadyStateWritesNothing(t *testing.T) {
 	t.Parallel()
-	ns := newNamespace(t, map[string]string{"knapp.dev/environment": "prod"})
-	app := newApp(ns, "shop")
-	create(t, app)
-	key := client.ObjectKeyFromObject(app)
-	ksvc := waitForService(t, key, anyService)
-	actAsKnative(t, ksvc)
-	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+	app, _ := readyApp(t, map[string]string{"knapp.dev/environment": "prod"})
+	key, ns := client.ObjectKeyFromObject(app), app.Namespace
 
 	// The writes of creation: the Service once, and the status (Deploying,
 	// then Ready when Knative reported).

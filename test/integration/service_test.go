@@ -76,13 +76,8 @@ func TestAppBecomesKnativeService(t *testing.T) {
 // name the old one as stable and the new one as canary.
 func TestReleaseStableAndCanary(t *testing.T) {
 	t.Parallel()
-	ns := newNamespace(t, nil)
-	app := newApp(ns, "shop")
-	create(t, app)
+	app, first := readyApp(t, nil)
 	key := client.ObjectKeyFromObject(app)
-	first := waitForService(t, key, anyService)
-	actAsKnative(t, first)
-	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
 	firstRev := first.Spec.Template.Name
 
 	updateApp(t, key, func(a *v1alpha1.App) {
@@ -118,12 +113,8 @@ func TestReleaseStableAndCanary(t *testing.T) {
 // and leaves the Service's traffic as it was.
 func TestReleaseNamingMissingRevisionLeavesTrafficAlone(t *testing.T) {
 	t.Parallel()
-	ns := newNamespace(t, nil)
-	app := newApp(ns, "shop")
-	create(t, app)
-	key := client.ObjectKeyFromObject(app)
-	before := waitForService(t, key, anyService)
-	actAsKnative(t, before)
+	app, before := readyApp(t, nil)
+	key, ns := client.ObjectKeyFromObject(app), app.Namespace
 
 	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Release = &v1alpha1.Release{Stable: "shop-0000000000"} })
 	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonRevisionNotFound))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -48,7 +49,13 @@ func Start(ctx context.Context) (*Env, error) {
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			Paths:              crdPaths,
 			ErrorIfPathMissing: true,
+			// envtest waits 10 s by default for the 31 CRDs to be served; on
+			// a shared two-core machine starting two control planes at once
+			// (go test runs packages in parallel) that is too short.
+			MaxTime: 2 * time.Minute,
 		},
+		ControlPlaneStartTimeout: time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
 		// Start copies this over CRDInstallOptions.ErrorIfPathMissing.
 		ErrorIfCRDPathMissing: true,
 		WebhookInstallOptions: knativeWebhookOptions(),
