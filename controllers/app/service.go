@@ -70,7 +70,7 @@ func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App) er
 				// Someone else wrote first; requeue and compare again.
 				return err
 			}
-			return r.markServiceError(app, fmt.Errorf("updating Knative Service %s: %w", updated.Name, err))
+			return r.markServiceError(app, writeError("updating", updated.Name, err))
 		}
 		r.Recorder.Eventf(app, updated, corev1.EventTypeNormal, eventUpdated, actionUpdateChild,
 			"Updated Knative Service %s (revision %s)", updated.Name, updated.Spec.Template.Name)
@@ -108,13 +108,24 @@ func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, desir
 			// The cache had not seen it yet; requeue and read it again.
 			return err
 		}
-		return r.markServiceError(app, fmt.Errorf("creating Knative Service %s: %w", desired.Name, err))
+		return r.markServiceError(app, writeError("creating", desired.Name, err))
 	}
 	log.FromContext(ctx).Info("created Knative Service", "service", desired.Name, "revision", desired.Spec.Template.Name)
 	r.Recorder.Eventf(app, desired, corev1.EventTypeNormal, eventCreated, actionCreateChild,
 		"Created Knative Service %s (revision %s)", desired.Name, desired.Spec.Template.Name)
 	propagateServiceStatus(&app.Status, desired)
 	return nil
+}
+
+// writeError tells a refusal of the Service's content (by the apiserver's
+// schema or Knative's webhook), which a retry cannot fix, from a failure to
+// write, which it can.
+func writeError(verb, name string, err error) error {
+	if apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) {
+		return &resources.SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec",
+			Detail: fmt.Sprintf("the API server refused %s Knative Service %s: %v", verb, name, err)}
+	}
+	return fmt.Errorf("%s Knative Service %s: %w", verb, name, err)
 }
 
 // markServiceError reports err in ServiceReady. A spec error, an unknown
