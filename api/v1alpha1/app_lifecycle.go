@@ -13,6 +13,8 @@ const (
 	// ConditionServiceReady: the Knative Service is as the App asks and
 	// Knative reports it ready.
 	ConditionServiceReady = "ServiceReady"
+	// ConditionDomainReady: the App holds its external host.
+	ConditionDomainReady = "DomainReady"
 	// ConditionRoutesReady: the Istio routes for canary match rules.
 	ConditionRoutesReady = "RoutesReady"
 	// ConditionBuildSucceeded: the last build from git.
@@ -27,6 +29,7 @@ const (
 // failing one is reported.
 var partConditions = []string{
 	ConditionServiceReady,
+	ConditionDomainReady,
 	ConditionRoutesReady,
 	ConditionBuildSucceeded,
 	ConditionLogsReady,
@@ -56,6 +59,11 @@ const (
 	ReasonNotOwned = "NotOwned"
 	// ReasonAPIError: the Kubernetes API refused a read or write.
 	ReasonAPIError = "APIError"
+	// ReasonDomainConflict: another App holds the host this App asks for.
+	ReasonDomainConflict = "DomainConflict"
+	// ReasonNotRouted: the release has no match rules, so Knative's own
+	// routes serve the App and knapp keeps no VirtualService.
+	ReasonNotRouted = "NotRouted"
 )
 
 // MarkServiceReady records that the Knative Service is ready.
@@ -72,6 +80,26 @@ func (s *AppStatus) MarkServiceNotReady(reason, message string) {
 // known yet, such as while Knative rolls out a change.
 func (s *AppStatus) MarkServiceUnknown(reason, message string) {
 	s.setCondition(ConditionServiceReady, metav1.ConditionUnknown, reason, message)
+}
+
+// MarkDomainReady records that the App holds its host.
+func (s *AppStatus) MarkDomainReady(host string) {
+	s.setCondition(ConditionDomainReady, metav1.ConditionTrue, ReasonReady, "The App holds the host "+host+".")
+}
+
+// MarkDomainConflict records that another App holds the host.
+func (s *AppStatus) MarkDomainConflict(message string) {
+	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonDomainConflict, message)
+}
+
+// MarkDomainError records that knapp could not tell who holds the host.
+func (s *AppStatus) MarkDomainError(message string) {
+	s.setCondition(ConditionDomainReady, metav1.ConditionUnknown, ReasonAPIError, message)
+}
+
+// MarkRoutes records the state of the App's Istio routes.
+func (s *AppStatus) MarkRoutes(status metav1.ConditionStatus, reason, message string) {
+	s.setCondition(ConditionRoutesReady, status, reason, message)
 }
 
 // MarkNotImplemented records that the App asks for a part this version of

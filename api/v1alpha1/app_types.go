@@ -233,18 +233,46 @@ type Canary struct {
 	Match []MatchRule `json:"match,omitempty"`
 }
 
-// MatchRule matches a request when all its conditions hold.
+// MatchRule matches a request when all its conditions hold; a request that
+// matches any rule goes to the canary.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.headers) || has(self.path)",message="a match rule needs headers or path"
+// +kubebuilder:validation:XValidation:rule="has(self.headers) || has(self.path) || has(self.cookie)",message="a match rule needs headers, path or cookie"
 type MatchRule struct {
 	// Headers by name (lower case); all must match.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[a-z0-9][-a-z0-9!#$%&*+.^_|~]*$'))",message="header names must be lower-case HTTP tokens, such as x-canary"
 	Headers map[string]StringMatch `json:"headers,omitempty"`
 
-	// Path of the request.
+	// Path of the request: exact and prefix start with /.
 	// +optional
 	Path *StringMatch `json:"path,omitempty"`
+
+	// Cookie matches a cookie of the request by name and value.
+	// +optional
+	Cookie *CookieMatch `json:"cookie,omitempty"`
+
+	// RewritePath replaces the matched path prefix (or the whole path for
+	// an exact or regex match) before the canary sees the request.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	RewritePath string `json:"rewritePath,omitempty"`
+}
+
+// CookieMatch matches one cookie of the request's Cookie header.
+type CookieMatch struct {
+	// Name of the cookie.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`
+	Name string `json:"name"`
+
+	// Value the cookie must have; any value when left out.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Value string `json:"value,omitempty"`
 }
 
 // StringMatch matches a string in exactly one way.
@@ -402,6 +430,45 @@ type AppStatus struct {
 	// CanaryPercent is the canary's share of the split, as routed now.
 	// +optional
 	CanaryPercent *int64 `json:"canaryPercent,omitempty"`
+
+	// Domain is the external host the App holds.
+	// +optional
+	Domain *DomainStatus `json:"domain,omitempty"`
+
+	// Revisions are the App's newest revisions, newest first, with the
+	// traffic each takes now: what release.stable can name.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	Revisions []RevisionStatus `json:"revisions,omitempty"`
+}
+
+// DomainStatus is the external host an App holds.
+type DomainStatus struct {
+	// Host the App holds.
+	// +required
+	Host string `json:"host"`
+	// ClaimedAt is when the App first held the host; the earlier claim keeps
+	// a host two Apps ask for.
+	// +required
+	ClaimedAt metav1.Time `json:"claimedAt"`
+}
+
+// RevisionStatus is one revision of the App.
+type RevisionStatus struct {
+	// +required
+	Name string `json:"name"`
+	// Image of the app's own container.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Created is when Knative created the revision.
+	// +optional
+	Created metav1.Time `json:"created,omitempty"`
+	// Percent of the traffic the revision takes now.
+	// +optional
+	Percent *int64 `json:"percent,omitempty"`
+	// Tags the revision is reachable under, such as canary.
+	// +optional
+	Tags []string `json:"tags,omitempty"`
 }
 
 // TrafficTarget is one entry of the traffic as Knative routes it.

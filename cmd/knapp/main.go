@@ -14,6 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
 	"knapp.dev/knapp/pkg/platform"
@@ -50,7 +52,7 @@ func run() error {
 	}
 
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			return err
 		}
@@ -71,12 +73,14 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
+	ctx := ctrl.SetupSignalHandler()
 	reconciler := &app.Reconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("knapp"),
-		Platform: cfg,
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder("knapp"),
+		Platform:  cfg,
 	}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
+	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the App controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -86,5 +90,5 @@ func run() error {
 		return err
 	}
 	ctrl.Log.WithName("setup").Info("starting knapp", "cluster", cfg.ClusterName, "domain", cfg.Domain())
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
 }

@@ -12,9 +12,11 @@ import (
 const (
 	eventCreated      = "Created"
 	eventUpdated      = "Updated"
+	eventDeleted      = "Deleted"
 	actionReconcile   = "Reconcile"
 	actionCreateChild = "Create"
 	actionUpdateChild = "Update"
+	actionDeleteChild = "Delete"
 )
 
 // recordConditionChanges emits one event for each part condition whose

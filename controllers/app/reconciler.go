@@ -11,14 +11,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
 )
 
 // Reconciler makes an App's children match the App and reports how they are.
 type Reconciler struct {
-	Client   client.Client
-	Recorder events.EventRecorder
-	Platform platform.Config
+	Client client.Client
+	// APIReader reads past the cache, for objects the cache is narrowed
+	// away from (VirtualServices without knapp's label).
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Platform  platform.Config
 
 	statusWrites statusWrites
 }
@@ -27,6 +31,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=knapp.dev,resources=apps/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=services,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=revisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.istio.io,resources=virtualservices,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -48,7 +53,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	before := app.DeepCopy()
 
-	reconcileErr := r.reconcileService(ctx, app)
+	reconcileErr := r.reconcileParts(ctx, app)
 	markUnimplemented(app)
 	app.Status.ComputeReady(app.Generation)
 
@@ -64,4 +69,32 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	r.statusWrites.wrote(app, before.ResourceVersion)
 	return ctrl.Result{}, reconcileErr
+}
+
+// reconcileParts runs the steps in the order that keeps the App served: the
+// desired objects first (an error there leaves every child untouched), then
+// the domain, the routes, the Knative Service, and the status they report.
+func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) error {
+	d, err := r.computeDesired(ctx, app)
+	if err != nil {
+		return r.markServiceError(app, err)
+	}
+	if err := r.reconcileDomain(ctx, app, d); err != nil {
+		return err
+	}
+	ksvc, err := r.getService(ctx, app)
+	if errors.Is(err, errNotOwned) {
+		return nil
+	}
+	if err != nil {
+		return r.markServiceError(app, err)
+	}
+	routesErr := r.reconcileRoutes(ctx, app, d, ksvc)
+	serviceErr := r.reconcileService(ctx, app, d, ksvc)
+	if d.routed() && d.routesInPlace {
+		// Knative's URL is cluster-local now; the App is reached at its host.
+		app.Status.URL = r.Platform.URLScheme + "://" + names.ExternalHost(app, r.Platform)
+	}
+	app.Status.Revisions = revisionHistory(d.revisions, app.Status.Traffic, maxRevisionHistory)
+	return errors.Join(routesErr, serviceErr)
 }

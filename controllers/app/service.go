@@ -9,8 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/sets"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -18,53 +16,59 @@ import (
 	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/knativeconfig"
 	"knapp.dev/knapp/pkg/platform"
-	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
+
+// getService reads the App's Knative Service: nil when there is none, and
+// errNotOwned (reported in ServiceReady) when one of that name is not the App's.
+func (r *Reconciler) getService(ctx context.Context, app *v1alpha1.App) (*servingv1.Service, error) {
+	existing := &servingv1.Service{}
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: names.KnativeService(app)}, existing)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading Knative Service %s: %w", names.KnativeService(app), err)
+	case !metav1.IsControlledBy(existing, app):
+		app.Status.MarkServiceNotReady(v1alpha1.ReasonNotOwned, fmt.Sprintf(
+			"A Knative Service named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it, or rename the App.",
+			existing.Name, existing.Namespace))
+		return nil, errNotOwned
+	}
+	return existing, nil
+}
+
+// errNotOwned stops a reconcile whose Knative Service belongs to someone else.
+var errNotOwned = errors.New("the Knative Service is not the App's")
 
 // reconcileService makes the App's Knative Service match the App and sets
 // the ServiceReady condition. It returns an error only for what a retry can
 // fix (the API refused a read or write); a spec that cannot work is
 // reported in status and waits for the App to change.
-func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App) error {
-	inputs, err := r.serviceInputs(ctx, app)
-	if err != nil {
-		return r.markServiceError(app, err)
-	}
-	desired, err := resources.MakeKnativeService(app, inputs)
-	if err != nil {
-		return r.markServiceError(app, err)
-	}
+func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App, d *desired, existing *servingv1.Service) error {
+	want := resources.MakeKnativeService(app, d.template, d.plan, resources.ServiceRouting{
+		HoldsHost:    d.holdsHost,
+		ClusterLocal: d.routed() && d.routesInPlace,
+	})
 	knativeCfg, err := knativeconfig.Load(ctx, r.Client, r.Platform.KnativeServingNamespace)
 	if err != nil {
 		return r.markServiceError(app, err)
 	}
-	defaulted := resources.KnativeDefaults(ctx, knativeCfg, desired)
+	defaulted := resources.KnativeDefaults(ctx, knativeCfg, want)
 
-	existing := &servingv1.Service{}
-	err = r.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: names.KnativeService(app)}, existing)
-	switch {
-	case apierrors.IsNotFound(err):
+	if existing == nil {
 		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
 			return r.markServiceError(app, err)
 		}
-		return r.createService(ctx, app, desired)
-	case err != nil:
-		return r.markServiceError(app, fmt.Errorf("reading Knative Service %s: %w", desired.Name, err))
-	case !metav1.IsControlledBy(existing, app):
-		app.Status.MarkServiceNotReady(v1alpha1.ReasonNotOwned, fmt.Sprintf(
-			"A Knative Service named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it, or rename the App.",
-			existing.Name, existing.Namespace))
-		return nil
+		return r.createService(ctx, app, want)
 	}
-
 	// Knative's validation is the costly part of a reconcile; what is
 	// already stored passed it, so only a Service about to be written needs it.
 	if serviceNeedsUpdate(existing, defaulted) {
 		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
 			return r.markServiceError(app, err)
 		}
-		updated := applyDesiredService(existing, desired)
+		updated := applyDesiredService(existing, want)
 		if err := r.Client.Update(ctx, updated); err != nil {
 			if apierrors.IsConflict(err) {
 				// Someone else wrote first; requeue and compare again.
@@ -80,40 +84,18 @@ func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App) er
 	return nil
 }
 
-// serviceInputs reads what the Knative Service depends on besides the App.
-func (r *Reconciler) serviceInputs(ctx context.Context, app *v1alpha1.App) (resources.ServiceInputs, error) {
-	ns := &corev1.Namespace{}
-	if err := r.Client.Get(ctx, types.NamespacedName{Name: app.Namespace}, ns); err != nil {
-		return resources.ServiceInputs{}, fmt.Errorf("reading namespace %s: %w", app.Namespace, err)
-	}
-	env, err := r.Platform.EnvironmentFor(ns.Name, ns.Labels)
-	if err != nil {
-		return resources.ServiceInputs{}, err
-	}
-	revisions := &servingv1.RevisionList{}
-	if err := r.Client.List(ctx, revisions, client.InNamespace(app.Namespace),
-		client.MatchingLabels{serving.ServiceLabelKey: names.KnativeService(app), v1alpha1.LabelApp: app.Name}); err != nil {
-		return resources.ServiceInputs{}, fmt.Errorf("listing revisions of %s: %w", names.KnativeService(app), err)
-	}
-	known := sets.New[string]()
-	for i := range revisions.Items {
-		known.Insert(revisions.Items[i].Name)
-	}
-	return resources.ServiceInputs{Environment: env, Revisions: known}, nil
-}
-
-func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, desired *servingv1.Service) error {
-	if err := r.Client.Create(ctx, desired); err != nil {
+func (r *Reconciler) createService(ctx context.Context, app *v1alpha1.App, want *servingv1.Service) error {
+	if err := r.Client.Create(ctx, want); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			// The cache had not seen it yet; requeue and read it again.
 			return err
 		}
-		return r.markServiceError(app, writeError("creating", desired.Name, err))
+		return r.markServiceError(app, writeError("creating", want.Name, err))
 	}
-	log.FromContext(ctx).Info("created Knative Service", "service", desired.Name, "revision", desired.Spec.Template.Name)
-	r.Recorder.Eventf(app, desired, corev1.EventTypeNormal, eventCreated, actionCreateChild,
-		"Created Knative Service %s (revision %s)", desired.Name, desired.Spec.Template.Name)
-	propagateServiceStatus(&app.Status, desired)
+	log.FromContext(ctx).Info("created Knative Service", "service", want.Name, "revision", want.Spec.Template.Name)
+	r.Recorder.Eventf(app, want, corev1.EventTypeNormal, eventCreated, actionCreateChild,
+		"Created Knative Service %s (revision %s)", want.Name, want.Spec.Template.Name)
+	propagateServiceStatus(&app.Status, want)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/knativeconfig"
+	"knapp.dev/knapp/pkg/platform"
 	"knative.dev/pkg/apis"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -24,10 +25,11 @@ func testApp() *v1alpha1.App {
 // compares it, and the same Service as Knative's webhook would store it.
 func desiredAndStored(t *testing.T, app *v1alpha1.App) (desired, defaulted, stored *servingv1.Service) {
 	t.Helper()
-	desired, err := resources.MakeKnativeService(app, resources.ServiceInputs{})
+	tmpl, err := resources.MakeRevisionTemplate(app, platform.Environment{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	desired = resources.MakeKnativeService(app, tmpl, resources.ReleasePlan{}, resources.ServiceRouting{HoldsHost: true})
 	defaulted, err = resources.DefaultAndValidate(context.Background(), knativeconfig.Default(), desired)
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
+
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -27,16 +30,25 @@ import (
 func CacheOptions(cfg platform.Config) cache.Options {
 	hasApp, _ := labels.NewRequirement(v1alpha1.LabelApp, selection.Exists, nil)
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&servingv1.Revision{}: {Label: labels.NewSelector().Add(*hasApp)},
-		&corev1.ConfigMap{}:   {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
+		&servingv1.Revision{}:     {Label: labels.NewSelector().Add(*hasApp)},
+		&istiov1.VirtualService{}: {Label: labels.NewSelector().Add(*hasApp)},
+		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
 	}}
 }
 
 // SetupWithManager registers the reconciler and what wakes it up.
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.App{}, hostIndex, indexHost); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("app").
 		For(&v1alpha1.App{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// An App that lets a host go (deleted, or renamed its domain) wakes
+		// the Apps waiting for that host.
+		Watches(&v1alpha1.App{}, handler.EnqueueRequestsFromMapFunc(r.appsSharingHost),
+			builder.WithPredicates(hostReleased())).
+		Owns(&istiov1.VirtualService{}).
 		// By name, not by owner: a Service of the App's name that the App does
 		// not own must wake it too, so that it takes the name when it is freed.
 		Watches(&servingv1.Service{}, handler.EnqueueRequestsFromMapFunc(sameName)).
@@ -66,6 +78,33 @@ func createOrDelete() predicate.Predicate {
 		UpdateFunc:  func(event.UpdateEvent) bool { return false },
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
+}
+
+// hostReleased passes the events after which an App may no longer hold its host.
+func hostReleased() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			oldApp, okOld := e.ObjectOld.(*v1alpha1.App)
+			newApp, okNew := e.ObjectNew.(*v1alpha1.App)
+			return okOld && okNew && (names.Host(oldApp) != names.Host(newApp) || !newApp.DeletionTimestamp.IsZero())
+		},
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}
+
+func (r *Reconciler) appsSharingHost(ctx context.Context, obj client.Object) []reconcile.Request {
+	app, ok := obj.(*v1alpha1.App)
+	if !ok {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, req := range r.listApps(ctx, client.MatchingFields{hostIndex: names.Host(app)}) {
+		if req.NamespacedName != client.ObjectKeyFromObject(app) {
+			reqs = append(reqs, req)
+		}
+	}
+	return reqs
 }
 
 func (r *Reconciler) appsInNamespace(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -32,15 +32,19 @@ func (w *statusWrites) alreadyWritten(app *v1alpha1.App, status *v1alpha1.AppSta
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	last, ok := w.last[types.NamespacedName{Namespace: app.Namespace, Name: app.Name}]
-	return ok && last.fromVersion == app.ResourceVersion && equality.Semantic.DeepEqual(withoutTransitionTimes(&last.status), withoutTransitionTimes(status))
+	return ok && last.fromVersion == app.ResourceVersion && equality.Semantic.DeepEqual(withoutTimestamps(&last.status), withoutTimestamps(status))
 }
 
-// withoutTransitionTimes drops the conditions' transition times: computed
-// from a stale App they are "now", not the time of the write they repeat.
-func withoutTransitionTimes(status *v1alpha1.AppStatus) *v1alpha1.AppStatus {
+// withoutTimestamps drops the times a reconcile stamps as "now" (condition
+// transitions, the domain claim): computed from a stale App they differ
+// from those of the write they repeat.
+func withoutTimestamps(status *v1alpha1.AppStatus) *v1alpha1.AppStatus {
 	out := status.DeepCopy()
 	for i := range out.Conditions {
 		out.Conditions[i].LastTransitionTime = metav1.Time{}
+	}
+	if out.Domain != nil {
+		out.Domain.ClaimedAt = metav1.Time{}
 	}
 	return out
 }

@@ -12,13 +12,6 @@ type unimplementedPart struct {
 }
 
 var unimplementedParts = []unimplementedPart{{
-	condition: v1alpha1.ConditionRoutesReady,
-	field:     "spec.release.canary.match",
-	what:      "routing requests to the canary by header or path through Istio",
-	requested: func(s *v1alpha1.AppSpec) bool {
-		return s.Release != nil && s.Release.Canary != nil && len(s.Release.Canary.Match) > 0
-	},
-}, {
 	condition: v1alpha1.ConditionBuildSucceeded,
 	field:     "spec.build",
 	what:      "building images from git with Argo Workflows",

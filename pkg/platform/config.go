@@ -24,6 +24,19 @@ type Config struct {
 	// (config-defaults, config-features, config-autoscaler), which knapp
 	// reads so that it defaults Services exactly as Knative's webhook does.
 	KnativeServingNamespace string `json:"knativeServingNamespace,omitempty"`
+	// ExternalGateway is the Istio gateway (namespace/name) that serves
+	// external hosts; knapp binds an App's host on it when match rules route
+	// requests to the canary.
+	ExternalGateway string `json:"externalGateway,omitempty"`
+	// LocalGatewayHost is the Service of Knative's local gateway, where
+	// knapp's routes send requests so that Knative's activator (scale from
+	// zero) and percentage split still apply.
+	LocalGatewayHost string `json:"localGatewayHost,omitempty"`
+	// ClusterDomain is the cluster's DNS domain, for internal hosts.
+	ClusterDomain string `json:"clusterDomain,omitempty"`
+	// URLScheme of the external URL status reports: http, or https where
+	// the gateway terminates TLS.
+	URLScheme string `json:"urlScheme,omitempty"`
 }
 
 // Environment holds the defaults an environment gives its Apps. A value an
@@ -48,6 +61,10 @@ func Default() Config {
 			"prod":    {MinScale: &one},
 		},
 		KnativeServingNamespace: "knative-serving",
+		ExternalGateway:         "knative-serving/knative-ingress-gateway",
+		LocalGatewayHost:        "knative-local-gateway.istio-system.svc.cluster.local",
+		ClusterDomain:           "cluster.local",
+		URLScheme:               "http",
 	}
 }
 
@@ -76,6 +93,18 @@ func (c Config) Validate() error {
 	}
 	if c.KnativeServingNamespace == "" {
 		errs = append(errs, errors.New("knativeServingNamespace: must not be empty"))
+	}
+	if ns, name, ok := strings.Cut(c.ExternalGateway, "/"); !ok || len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
+		errs = append(errs, fmt.Errorf("externalGateway %q: want <namespace>/<gateway name>", c.ExternalGateway))
+	}
+	if msgs := validation.IsDNS1123Subdomain(c.LocalGatewayHost); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("localGatewayHost %q: %s", c.LocalGatewayHost, strings.Join(msgs, "; ")))
+	}
+	if msgs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("clusterDomain %q: %s", c.ClusterDomain, strings.Join(msgs, "; ")))
+	}
+	if c.URLScheme != "http" && c.URLScheme != "https" {
+		errs = append(errs, fmt.Errorf("urlScheme %q: use http or https", c.URLScheme))
 	}
 	for _, name := range c.EnvironmentNames() {
 		env := c.Environments[name]

@@ -33,11 +33,16 @@ func newNamespace(t *testing.T, labels map[string]string) string {
 	return ns.Name
 }
 
-// newApp is a minimal App named name in ns, changed by opts.
+// newApp is a minimal App named name in ns, changed by opts. Its domain
+// name is the namespace's (unique per test), so parallel tests' Apps do not
+// compete for one host; the domain tests set their own.
 func newApp(ns, name string, opts ...func(*v1alpha1.App)) *v1alpha1.App {
 	app := &v1alpha1.App{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-		Spec:       v1alpha1.AppSpec{Image: "registry.example.com/" + ns + "/" + name + ":1.0.0"},
+		Spec: v1alpha1.AppSpec{
+			Image:  "registry.example.com/" + ns + "/" + name + ":1.0.0",
+			Domain: &v1alpha1.Domain{Name: ns + "-" + name},
+		},
 	}
 	for _, o := range opts {
 		o(app)

@@ -19,9 +19,11 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	app, _ := readyApp(t, map[string]string{"knapp.dev/environment": "prod"})
 	key, ns := client.ObjectKeyFromObject(app), app.Namespace
 
-	// The writes of creation: the Service once, and the status (Deploying,
-	// then Ready when Knative reported).
-	assertWrites(t, ns, map[string]int{"create Service": 1, "patch App (status)": 2})
+	// The writes of creation: the Service once, and the status for each
+	// state it passed through: Deploying; the new revision in
+	// status.revisions; Ready. The last two are one write when Knative's
+	// revision and its Ready status reach knapp in one reconcile.
+	assertWrites(t, ns, map[string][2]int{"create Service": {1, 1}, "patch App (status)": {2, 3}})
 
 	start := len(writes.inNamespace(ns))
 	startEvents := len(eventsFor(t, app))
@@ -46,8 +48,9 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	}
 }
 
-// assertWrites checks the count of writes in ns by "verb Kind (subresource)".
-func assertWrites(t *testing.T, ns string, want map[string]int) {
+// assertWrites checks the count of writes in ns by "verb Kind
+// (subresource)", each between a minimum and a maximum.
+func assertWrites(t *testing.T, ns string, want map[string][2]int) {
 	t.Helper()
 	got := map[string]int{}
 	for _, w := range writes.inNamespace(ns) {
@@ -58,8 +61,8 @@ func assertWrites(t *testing.T, ns string, want map[string]int) {
 		got[k]++
 	}
 	for k, n := range want {
-		if got[k] != n {
-			t.Errorf("%s: %d writes, want %d (all: %v)", k, got[k], n, writes.inNamespace(ns))
+		if got[k] < n[0] || got[k] > n[1] {
+			t.Errorf("%s: %d writes, want %d to %d (all: %v)", k, got[k], n[0], n[1], writes.inNamespace(ns))
 		}
 	}
 	for k := range got {

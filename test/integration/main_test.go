@@ -89,8 +89,8 @@ func startManager(ctx context.Context, cfg *rest.Config) (<-chan error, error) {
 	if err != nil {
 		return nil, err
 	}
-	reconciler = &app.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("knapp"), Platform: platformCfg}
-	if err := reconciler.SetupWithManager(mgr); err != nil {
+	reconciler = &app.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("knapp"), Platform: platformCfg}
+	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return nil, err
 	}
 	done := make(chan error, 1)

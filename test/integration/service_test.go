@@ -34,7 +34,7 @@ func TestAppBecomesKnativeService(t *testing.T) {
 	if !metav1.IsControlledBy(ksvc, app) {
 		t.Errorf("the Knative Service is not controlled by the App: %+v", ksvc.OwnerReferences)
 	}
-	if ksvc.Labels[v1alpha1.LabelApp] != "shop" || ksvc.Labels[v1alpha1.LabelDomain] != v1alpha1.LabelDomainValue || ksvc.Annotations[v1alpha1.AnnotationHost] != "shop" {
+	if ksvc.Labels[v1alpha1.LabelApp] != "shop" || ksvc.Labels[v1alpha1.LabelDomain] != v1alpha1.LabelDomainValue || ksvc.Annotations[v1alpha1.AnnotationHost] != ns+"-shop" {
 		t.Errorf("labels %v annotations %v", ksvc.Labels, ksvc.Annotations)
 	}
 	if _, ok := ksvc.Labels["app.kubernetes.io/instance"]; ok {

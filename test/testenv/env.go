@@ -64,6 +64,9 @@ func Start(ctx context.Context) (*Env, error) {
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
 	}
+	// Tests poll; client-go's default rate limit (5 requests a second) would
+	// make polling parallel tests wait on the client, not on the server.
+	cfg.QPS, cfg.Burst = 500, 1000
 	e := &Env{Config: cfg, Scheme: scheme, env: env}
 	if e.stopWebhook, err = startWebhookServer(&env.WebhookInstallOptions); err != nil {
 		return nil, errors.Join(err, e.Stop())

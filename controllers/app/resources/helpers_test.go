@@ -9,10 +9,12 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/yaml"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/knativeconfig"
+	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -63,4 +65,28 @@ func assertKnativeAccepts(t *testing.T, ksvc *servingv1.Service) {
 	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc); err != nil {
 		t.Errorf("Knative refuses the generated Service: %v", err)
 	}
+}
+
+// serviceInputs are what a test varies besides the App.
+type serviceInputs struct {
+	Environment platform.Environment
+	Revisions   sets.Set[string]
+	// LostHost: another App holds the host.
+	LostHost bool
+	// ClusterLocal: knapp's VirtualService serves the host.
+	ClusterLocal bool
+}
+
+// buildService runs the builders as the reconciler does: template, plan,
+// then the Knative Service.
+func buildService(app *v1alpha1.App, in serviceInputs) (*servingv1.Service, error) {
+	tmpl, err := MakeRevisionTemplate(app, in.Environment)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := PlanRelease(app.Spec.Release, sets.New(tmpl.Name).Union(in.Revisions))
+	if err != nil {
+		return nil, err
+	}
+	return MakeKnativeService(app, tmpl, plan, ServiceRouting{HoldsHost: !in.LostHost, ClusterLocal: in.ClusterLocal}), nil
 }

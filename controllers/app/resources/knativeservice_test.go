@@ -40,7 +40,7 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 	tests := []struct {
 		name string
 		app  *v1alpha1.App
-		in   ServiceInputs
+		in   serviceInputs
 	}{{
 		name: "minimal",
 		app:  newApp(),
@@ -68,11 +68,11 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 	}, {
 		name: "prod-environment",
 		app:  newApp(),
-		in:   ServiceInputs{Environment: prod},
+		in:   serviceInputs{Environment: prod},
 	}, {
 		name: "prod-environment-own-min-scale-wins",
 		app:  newApp(withScaling(v1alpha1.Scaling{MinScale: ptr.To[int32](3)})),
-		in:   ServiceInputs{Environment: prod},
+		in:   serviceInputs{Environment: prod},
 	}, {
 		name: "cpu-metric-uses-hpa",
 		app:  newApp(withScaling(v1alpha1.Scaling{Metric: v1alpha1.ScalingMetricCPU, Target: ptr.To[int32](70), MinScale: ptr.To[int32](1)})),
@@ -80,12 +80,12 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 		name: "stable-and-canary",
 		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: "shop-00bbbbbbbb", Percent: 10}})),
-		in: ServiceInputs{Revisions: existing},
+		in: serviceInputs{Revisions: existing},
 	}, {
 		name: "stable-and-latest-canary",
 		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 25}})),
-		in: ServiceInputs{Revisions: existing},
+		in: serviceInputs{Revisions: existing},
 	}, {
 		name: "argocd-metadata-not-copied",
 		app: newApp(withLabels(
@@ -94,7 +94,7 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ksvc, err := MakeKnativeService(tc.app, tc.in)
+			ksvc, err := buildService(tc.app, tc.in)
 			if err != nil {
 				t.Fatalf("MakeKnativeService: %v", err)
 			}
@@ -108,7 +108,7 @@ func TestMakeKnativeServiceDropsArgoCDTracking(t *testing.T) {
 	app := newApp(withLabels(
 		map[string]string{"app.kubernetes.io/instance": "team-a-shop"},
 		map[string]string{"argocd.argoproj.io/tracking-id": "team-a-shop:knapp.dev/App:team-a/shop"}))
-	ksvc, err := MakeKnativeService(app, ServiceInputs{})
+	ksvc, err := buildService(app, serviceInputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 	tests := []struct {
 		name       string
 		app        *v1alpha1.App
-		in         ServiceInputs
+		in         serviceInputs
 		wantReason string
 		wantField  string
 		wantDetail string
@@ -155,13 +155,13 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 	}, {
 		name:       "stable revision does not exist",
 		app:        newApp(withRelease(v1alpha1.Release{Stable: "shop-0000000000"})),
-		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		in:         serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
 		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.stable", wantDetail: `"shop-0000000000" does not exist`,
 	}, {
 		name:       "canary revision does not exist",
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "shop-gone", Percent: 5}})),
 		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.canary.revision", wantDetail: "shop-00aaaaaaaa",
-		in: ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		in: serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
 	}, {
 		name:       "latest canary without stable",
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 5}})),
@@ -170,12 +170,12 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 		name: "canary percent out of range",
 		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 101}})),
-		in:         ServiceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
-		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.release.canary.percent", wantDetail: "use 0 to 100",
+		in:         serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.release.canary.percent", wantDetail: "between 0 and 100",
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := MakeKnativeService(tc.app, tc.in)
+			_, err := buildService(tc.app, tc.in)
 			var specErr *SpecError
 			if !errors.As(err, &specErr) {
 				t.Fatalf("want a SpecError, got %v", err)
@@ -195,7 +195,7 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 // ports (the CRD allows one, but the builder must not rely on that).
 func TestKnativeValidationRefusesInvalidService(t *testing.T) {
 	app := newApp(withContainers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 9090}}}))
-	ksvc, err := MakeKnativeService(app, ServiceInputs{})
+	ksvc, err := buildService(app, serviceInputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestKnativeValidationUsesClusterConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ksvc, err := MakeKnativeService(newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20)})), ServiceInputs{})
+	ksvc, err := buildService(newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20)})), serviceInputs{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
 )
@@ -35,12 +36,21 @@ type CanaryPlan struct {
 	Match []v1alpha1.MatchRule
 }
 
+// Routed reports whether match rules send requests to the canary, which
+// takes knapp's own Istio routes in front of Knative's.
+func (p ReleasePlan) Routed() bool {
+	return p.Canary != nil && len(p.Canary.Match) > 0
+}
+
 // PlanRelease turns spec.release into a plan. Revisions named in it must be
 // in known (the revisions that exist plus the one the current template
 // makes), so traffic is never sent to a revision that does not exist.
 func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan, error) {
 	if release == nil {
 		return ReleasePlan{}, nil
+	}
+	if errs := v1alpha1.ValidateRelease(release, field.NewPath("spec", "release")); len(errs) > 0 {
+		return ReleasePlan{}, specErrorFromFieldErrors(errs)
 	}
 	plan := ReleasePlan{StableRevision: release.Stable}
 	if release.Stable != "" && !known.Has(release.Stable) {
@@ -61,10 +71,6 @@ func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan
 		return ReleasePlan{}, revisionNotFound("spec.release.canary.revision", c.Revision, known)
 	default:
 		canary.Revision = c.Revision
-	}
-	if c.Percent < 0 || c.Percent > 100 {
-		return ReleasePlan{}, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec.release.canary.percent",
-			Detail: fmt.Sprintf("%d is out of range: use 0 to 100", c.Percent)}
 	}
 	plan.Canary = canary
 	return plan, nil

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources/names"
+)
+
+// hostIndex indexes Apps by the first label of the host they ask for; all
+// Apps share the platform's domain, so equal labels mean equal hosts.
+const hostIndex = "knapp.dev/host"
+
+func indexHost(obj client.Object) []string {
+	app, ok := obj.(*v1alpha1.App)
+	if !ok {
+		return nil
+	}
+	return []string{names.Host(app)}
+}
+
+// reconcileDomain decides whether the App holds its host and records it in
+// status.domain and DomainReady.
+func (r *Reconciler) reconcileDomain(ctx context.Context, app *v1alpha1.App, d *desired) error {
+	host := names.ExternalHost(app, r.Platform)
+	apps := &v1alpha1.AppList{}
+	if err := r.Client.List(ctx, apps, client.MatchingFields{hostIndex: names.Host(app)}); err != nil {
+		err = fmt.Errorf("listing Apps that ask for host %s: %w", host, err)
+		app.Status.MarkDomainError(err.Error())
+		return err
+	}
+	holder := domainHolder(apps.Items, app, host)
+	if holder.Namespace != app.Namespace || holder.Name != app.Name {
+		app.Status.Domain = nil
+		app.Status.MarkDomainConflict(fmt.Sprintf(
+			"The host %s is held by App %s/%s, which claimed it first; this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.",
+			host, holder.Namespace, holder.Name))
+		return nil
+	}
+	if app.Status.Domain == nil || app.Status.Domain.Host != host {
+		app.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.Now()}
+	}
+	d.holdsHost = true
+	app.Status.MarkDomainReady(host)
+	return nil
+}
+
+// domainHolder picks which of the Apps asking for host holds it: one that
+// already claimed it (the earliest claim), else the oldest App. Ties go by
+// namespace and name, so every reconcile picks the same one. self is among
+// the candidates even if the cache has not seen it yet; Apps being deleted
+// are not.
+func domainHolder(apps []v1alpha1.App, self *v1alpha1.App, host string) *v1alpha1.App {
+	candidates := []*v1alpha1.App{self}
+	for i := range apps {
+		a := &apps[i]
+		if (a.Namespace == self.Namespace && a.Name == self.Name) || !a.DeletionTimestamp.IsZero() {
+			continue
+		}
+		candidates = append(candidates, a)
+	}
+	claim := func(a *v1alpha1.App) *metav1.Time {
+		if a.Status.Domain != nil && a.Status.Domain.Host == host {
+			return &a.Status.Domain.ClaimedAt
+		}
+		return nil
+	}
+	sort.SliceStable(candidates, func(i, j int) bool {
+		a, b := candidates[i], candidates[j]
+		ca, cb := claim(a), claim(b)
+		switch {
+		case ca != nil && cb == nil:
+			return true
+		case ca == nil && cb != nil:
+			return false
+		case ca != nil && !ca.Equal(cb):
+			return ca.Before(cb)
+		case !a.CreationTimestamp.Equal(&b.CreationTimestamp):
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		case a.Namespace != b.Namespace:
+			return a.Namespace < b.Namespace
+		default:
+			return a.Name < b.Name
+		}
+	})
+	return candidates[0]
+}
