@@ -19,21 +19,21 @@ const CanaryTag = "canary"
 type ReleasePlan struct {
 	// StableRevision takes the traffic the canary does not; empty means the
 	// latest ready revision.
-	StableRevision string
+	StableRevision string `json:"stableRevision,omitempty"`
 	// Canary is the revision under trial, if any.
-	Canary *CanaryPlan
+	Canary *CanaryPlan `json:"canary,omitempty"`
 }
 
 // CanaryPlan is the canary part of a release.
 type CanaryPlan struct {
 	// Revision is the canary's revision name; empty with Latest set.
-	Revision string
+	Revision string `json:"revision,omitempty"`
 	// Latest routes the canary to the latest ready revision.
-	Latest bool
+	Latest bool `json:"latest,omitempty"`
 	// Percent of the split the canary takes.
-	Percent int64
+	Percent int64 `json:"percent"`
 	// Match rules that send a request to the canary whatever the percent.
-	Match []v1alpha1.MatchRule
+	Match []v1alpha1.MatchRule `json:"match,omitempty"`
 }
 
 // Routed reports whether match rules send requests to the canary, which
