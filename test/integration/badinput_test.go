@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -37,6 +38,17 @@ func TestAdmissionRefusesBadApps(t *testing.T) {
 		{"unknown metric", newApp(ns, "e", func(a *v1alpha1.App) {
 			a.Spec.Scaling = &v1alpha1.Scaling{Metric: "latency"}
 		}), []string{"spec.scaling.metric", "concurrency", "rps", "cpu", "memory"}},
+		{"header name not a lower-case token", newApp(ns, "f", func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "f-1", Match: []v1alpha1.MatchRule{
+				{Headers: map[string]v1alpha1.StringMatch{"X-Canary": {Exact: ptr.To("true")}}}}}}
+		}), []string{"spec.release.canary.match[0].headers", "lower-case HTTP tokens"}},
+		{"canary equal to stable", newApp(ns, "g", func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Stable: "g-1", Canary: &v1alpha1.Canary{Revision: "g-1"}}
+		}), []string{"spec.release", "canary.revision must differ from stable"}},
+		{"string match with two ways", newApp(ns, "h", func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "h-1", Match: []v1alpha1.MatchRule{
+				{Path: &v1alpha1.StringMatch{Exact: ptr.To("/a"), Prefix: ptr.To("/b")}}}}}
+		}), []string{"spec.release.canary.match[0].path", "exactly one of exact, prefix or regex"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,6 +84,29 @@ func TestBadAppReportsInStatusAndOthersCarryOn(t *testing.T) {
 	events := eventsFor(t, bad)
 	if len(events) == 0 || events[0].Type != "Warning" || events[0].Reason != v1alpha1.ReasonInvalidSpec {
 		t.Errorf("want a Warning event with reason InvalidSpec, got %+v", events)
+	}
+}
+
+// Match rules the schema cannot check (RE2 syntax, paths) are reported in
+// status, every field named, and nothing is written.
+func TestInvalidMatchRulesReportedInStatus(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	app := newApp(ns, "shop", func(a *v1alpha1.App) {
+		a.Spec.Release = &v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "shop-1", Match: []v1alpha1.MatchRule{
+			{Headers: map[string]v1alpha1.StringMatch{"x-canary": {Regex: ptr.To("(unclosed")}}},
+			{Path: &v1alpha1.StringMatch{Prefix: ptr.To("beta/")}},
+		}}}
+	})
+	create(t, app)
+	key := client.ObjectKeyFromObject(app)
+	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec))
+	msg := got.Status.GetCondition(v1alpha1.ConditionReady).Message
+	if !contains(msg, "spec.release.canary.match[0].headers[x-canary].regex", "RE2", "spec.release.canary.match[1].path.prefix", "must start with /") {
+		t.Errorf("message %q should name both fields and what is allowed", msg)
+	}
+	if err := k8s.Get(context.Background(), key, &servingv1.Service{}); err == nil {
+		t.Error("a Knative Service was made for an App with invalid match rules")
 	}
 }
 

@@ -144,7 +144,8 @@ func actAsKnative(t *testing.T, ksvc *servingv1.Service) {
 }
 
 // setKnativeStatus writes the Service's status as Knative would for its
-// current generation: resolved traffic, URL and latest revisions, then edit.
+// current generation: its URL (by the platform's domain-template, or the
+// cluster-local host), resolved traffic and latest revisions, then edit.
 func setKnativeStatus(t *testing.T, key client.ObjectKey, edit func(*servingv1.Service)) {
 	t.Helper()
 	eventually(t, "writing Knative status", func(ctx context.Context) error {
@@ -153,7 +154,7 @@ func setKnativeStatus(t *testing.T, key client.ObjectKey, edit func(*servingv1.S
 			return err
 		}
 		s.Status.ObservedGeneration = s.Generation
-		s.Status.URL = apis.HTTP(s.Name + "." + s.Namespace + ".sls-local.knapp.example.com")
+		s.Status.URL = apis.HTTP(knativeHost(s))
 		s.Status.LatestCreatedRevisionName = s.Spec.Template.Name
 		s.Status.LatestReadyRevisionName = s.Spec.Template.Name
 		s.Status.Traffic = nil
@@ -167,6 +168,18 @@ func setKnativeStatus(t *testing.T, key client.ObjectKey, edit func(*servingv1.S
 		edit(s)
 		return k8s.Status().Update(ctx, s)
 	})
+}
+
+// knativeHost is the host Knative gives a Service under the platform's
+// config-domain and domain-template (pkg/knativedomain).
+func knativeHost(s *servingv1.Service) string {
+	if s.Labels["networking.knative.dev/visibility"] == "cluster-local" {
+		return s.Name + "." + s.Namespace + ".svc.cluster.local"
+	}
+	if host := s.Annotations[v1alpha1.AnnotationHost]; host != "" {
+		return host + ".sls-local.knapp.example.com"
+	}
+	return s.Name + "." + s.Namespace + ".sls-local.knapp.example.com"
 }
 
 // eventsFor lists the events about an object.

@@ -26,7 +26,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	assertWrites(t, ns, map[string][2]int{"create Service": {1, 1}, "patch App (status)": {2, 3}})
 
 	start := len(writes.inNamespace(ns))
-	startEvents := len(eventsFor(t, app))
+	startEvents := recorder.about(ns, app.Name)
 	for range 3 {
 		if _, err := reconciler.Reconcile(context.Background(), reconcile.Request{NamespacedName: key}); err != nil {
 			t.Fatalf("reconcile: %v", err)
@@ -35,7 +35,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	if extra := writes.inNamespace(ns)[start:]; len(extra) != 0 {
 		t.Fatalf("reconciles with nothing changed wrote: %v", extra)
 	}
-	if n := len(eventsFor(t, app)); n != startEvents {
+	if n := recorder.about(ns, app.Name); n != startEvents {
 		t.Fatalf("reconciles with nothing changed emitted %d events", n-startEvents)
 	}
 

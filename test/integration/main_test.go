@@ -24,6 +24,7 @@ var (
 	env        *testenv.Env
 	k8s        client.Client // the test's own client, not counted
 	writes     = &writeLog{}
+	recorder   *countingRecorder
 	reconciler *app.Reconciler
 )
 
@@ -89,7 +90,8 @@ func startManager(ctx context.Context, cfg *rest.Config) (<-chan error, error) {
 	if err != nil {
 		return nil, err
 	}
-	reconciler = &app.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("knapp"), Platform: platformCfg}
+	recorder = &countingRecorder{EventRecorder: mgr.GetEventRecorder("knapp")}
+	reconciler = &app.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Platform: platformCfg}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func TestAppBecomesKnativeService(t *testing.T) {
 
 	actAsKnative(t, ksvc)
 	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
-	if got.Status.URL != "http://shop."+ns+".sls-local.knapp.example.com" {
+	if got.Status.URL != "http://"+ns+"-shop.sls-local.knapp.example.com" {
 		t.Errorf("status.url = %q", got.Status.URL)
 	}
 	if got.Status.LatestReadyRevisionName != ksvc.Spec.Template.Name || got.Status.StableRevision != ksvc.Spec.Template.Name {
