@@ -62,6 +62,14 @@ func validateMatchRule(rule *MatchRule, path *field.Path) field.ErrorList {
 	if rule.Path != nil {
 		errs = append(errs, validateStringMatch(rule.Path, path.Child("path"), true)...)
 	}
+	if _, ok := rule.Headers["cookie"]; ok && rule.Cookie != nil {
+		errs = append(errs, field.Invalid(path.Child("headers").Key("cookie"), "cookie",
+			"match the Cookie header either with headers.cookie or with the cookie field, not both (Istio matches a header once)"))
+	}
+	if rule.RewritePath != "" && rule.Path == nil {
+		errs = append(errs, field.Required(path.Child("path"),
+			"rewritePath replaces the matched path, so the rule needs a path match"))
+	}
 	if rule.Cookie != nil && !cookieNamePattern.MatchString(rule.Cookie.Name) {
 		errs = append(errs, field.Invalid(path.Child("cookie", "name"), rule.Cookie.Name, "a cookie name must be an HTTP token"))
 	}

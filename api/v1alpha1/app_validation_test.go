@@ -127,7 +127,16 @@ func TestValidateRelease(t *testing.T) {
 		{name: "rule with no condition", release: canaryWith(MatchRule{}),
 			want: []wantFieldError{{match0, field.ErrorTypeRequired, "needs headers, path or cookie"}}},
 		{name: "rule with only rewritePath", release: canaryWith(MatchRule{RewritePath: "/v2"}),
-			want: []wantFieldError{{match0, field.ErrorTypeRequired, "needs headers, path or cookie"}}},
+			want: []wantFieldError{
+				{match0, field.ErrorTypeRequired, "needs headers, path or cookie"},
+				{match0 + ".path", field.ErrorTypeRequired, "needs a path match"},
+			}},
+		{name: "rewritePath without a path match", release: canaryWith(MatchRule{
+			Headers: map[string]StringMatch{"x-canary": {Exact: matchStr("true")}}, RewritePath: "/v2"}),
+			want: []wantFieldError{{match0 + ".path", field.ErrorTypeRequired, "needs a path match"}}},
+		{name: "headers.cookie and cookie together", release: canaryWith(MatchRule{
+			Headers: map[string]StringMatch{"cookie": {Exact: matchStr("a=1")}}, Cookie: &CookieMatch{Name: "canary"}}),
+			want: []wantFieldError{{match0 + ".headers[cookie]", field.ErrorTypeInvalid, "not both"}}},
 		{name: "rule with an empty header map", release: canaryWith(MatchRule{Headers: map[string]StringMatch{}}),
 			want: []wantFieldError{{match0, field.ErrorTypeRequired, "needs headers, path or cookie"}}},
 		{name: "the failing rule is named by its index", release: canaryWith(

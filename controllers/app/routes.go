@@ -97,13 +97,16 @@ func (r *Reconciler) removeRoutes(ctx context.Context, app *v1alpha1.App, d *des
 	return nil
 }
 
-// knativeServesHost reports whether the Knative Service is external and
-// Knative reports the host as its URL, so knapp's routes can go.
+// knativeServesHost reports whether the Knative Service is external, Knative
+// reports the host as its URL and its routes as ready, so knapp's routes
+// can go. The URL alone is not enough: Knative's route reconciler sets it
+// before the ingress is programmed (RoutesReady Unknown, IngressNotConfigured).
 func knativeServesHost(ksvc *servingv1.Service, host string) bool {
 	if ksvc == nil || ksvc.Labels[netapi.VisibilityLabelKey] == serving.VisibilityClusterLocal {
 		return false
 	}
-	return ksvc.Status.ObservedGeneration == ksvc.Generation && ksvc.Status.URL != nil && ksvc.Status.URL.Host == host
+	return ksvc.Status.ObservedGeneration == ksvc.Generation && ksvc.Status.URL != nil && ksvc.Status.URL.Host == host &&
+		ksvc.Status.GetCondition(servingv1.ServiceConditionRoutesReady).IsTrue()
 }
 
 // alreadyExists resolves a create that found the name taken: the cache only

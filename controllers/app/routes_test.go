@@ -51,7 +51,6 @@ func TestKnativeServesHost(t *testing.T) {
 		want bool
 		// knownBug, when set, names a case the code gets wrong today (see
 		// the report); the case is skipped while it still fails.
-		knownBug string
 	}{{
 		name: "no Knative Service",
 		ksvc: nil,
@@ -118,20 +117,14 @@ func TestKnativeServesHost(t *testing.T) {
 				{Type: apis.ConditionReady, Status: corev1.ConditionUnknown, Reason: "IngressNotConfigured"},
 			}
 		}),
-		host:     routesTestHost,
-		want:     false,
-		knownBug: "knativeServesHost ignores the Service's RoutesReady condition",
+		host: routesTestHost,
+		want: false,
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := knativeServesHost(tc.ksvc, tc.host)
-			if got == tc.want {
-				return
+			if got := knativeServesHost(tc.ksvc, tc.host); got != tc.want {
+				t.Errorf("knativeServesHost = %v, want %v", got, tc.want)
 			}
-			if tc.knownBug != "" {
-				t.Skipf("known bug: %s: got %v, want %v", tc.knownBug, got, tc.want)
-			}
-			t.Errorf("knativeServesHost = %v, want %v", got, tc.want)
 		})
 	}
 }

@@ -137,10 +137,17 @@ func actAsKnative(t *testing.T, ksvc *servingv1.Service) {
 	if err := k8s.Create(ctx, rev); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("creating revision %s: %v", rev.Name, err)
 	}
-	setKnativeStatus(t, client.ObjectKeyFromObject(ksvc), func(s *servingv1.Service) {
-		s.Status.Conditions = duckv1.Conditions{{Type: apis.ConditionReady, Status: corev1.ConditionTrue,
-			LastTransitionTime: apis.VolatileTime{Inner: metav1.Now()}}}
-	})
+	setKnativeStatus(t, client.ObjectKeyFromObject(ksvc), knativeReady)
+}
+
+// knativeReady sets the conditions Knative reports for a Service whose
+// revision is ready and whose routes serve its URL.
+func knativeReady(s *servingv1.Service) {
+	now := apis.VolatileTime{Inner: metav1.Now()}
+	s.Status.Conditions = duckv1.Conditions{
+		{Type: apis.ConditionReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		{Type: servingv1.ServiceConditionRoutesReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	}
 }
 
 // setKnativeStatus writes the Service's status as Knative would for its

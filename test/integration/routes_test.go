@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -115,7 +116,24 @@ func TestHeaderCanaryRoutesThroughIstioAndBack(t *testing.T) {
 	if err := k8s.Get(context.Background(), routesKey(app), &istiov1.VirtualService{}); err != nil {
 		t.Fatalf("the VirtualService went before Knative served the host: %v", err)
 	}
-	setKnativeStatus(t, key, func(*servingv1.Service) {})
+	// Knative sets the URL before its ingress serves it: not enough.
+	setKnativeStatus(t, key, func(s *servingv1.Service) {
+		knativeReady(s)
+		s.Status.Conditions[1].Status = corev1.ConditionUnknown
+		s.Status.Conditions[1].Reason = "IngressNotConfigured"
+	})
+	// Once knapp has seen that status (Knative's external URL reached the
+	// App), the VirtualService must still be there.
+	waitForApp(t, key, func(a *v1alpha1.App) error {
+		if a.Status.URL != "http://"+host {
+			return fmt.Errorf("status.url %q: knapp has not seen Knative's external URL yet", a.Status.URL)
+		}
+		return conditionIs(v1alpha1.ConditionRoutesReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying)(a)
+	})
+	if err := k8s.Get(context.Background(), routesKey(app), &istiov1.VirtualService{}); err != nil {
+		t.Fatalf("the VirtualService went before Knative's ingress served the host: %v", err)
+	}
+	setKnativeStatus(t, key, knativeReady)
 	waitForNoVirtualService(t, routesKey(app))
 	got = waitForApp(t, key, func(a *v1alpha1.App) error {
 		if c := a.Status.GetCondition(v1alpha1.ConditionRoutesReady); c != nil {
