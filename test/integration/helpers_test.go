@@ -102,17 +102,22 @@ func conditionIs(condType string, status metav1.ConditionStatus, reason string) 
 	}
 }
 
+// waitFor waits until the object exists and check accepts it.
+func waitFor[T client.Object](t *testing.T, key client.ObjectKey, obj T, check func(T) error) T {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%T %s", obj, key), func(ctx context.Context) error {
+		if err := k8s.Get(ctx, key, obj); err != nil {
+			return err
+		}
+		return check(obj)
+	})
+	return obj
+}
+
 // waitForService waits until the App's Knative Service exists and check accepts it.
 func waitForService(t *testing.T, key client.ObjectKey, check func(*servingv1.Service) error) *servingv1.Service {
 	t.Helper()
-	ksvc := &servingv1.Service{}
-	eventually(t, "Knative Service "+key.String(), func(ctx context.Context) error {
-		if err := k8s.Get(ctx, key, ksvc); err != nil {
-			return err
-		}
-		return check(ksvc)
-	})
-	return ksvc
+	return waitFor(t, key, &servingv1.Service{}, check)
 }
 
 func anyService(*servingv1.Service) error { return nil }

@@ -33,14 +33,7 @@ func routesKey(app *v1alpha1.App) client.ObjectKey {
 // waitForVirtualService waits until knapp's VirtualService exists and check accepts it.
 func waitForVirtualService(t *testing.T, key client.ObjectKey, check func(*istiov1.VirtualService) error) *istiov1.VirtualService {
 	t.Helper()
-	vs := &istiov1.VirtualService{}
-	eventually(t, "VirtualService "+key.String(), func(ctx context.Context) error {
-		if err := k8s.Get(ctx, key, vs); err != nil {
-			return err
-		}
-		return check(vs)
-	})
-	return vs
+	return waitFor(t, key, &istiov1.VirtualService{}, check)
 }
 
 func waitForNoVirtualService(t *testing.T, key client.ObjectKey) {
