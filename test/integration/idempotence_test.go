@@ -26,6 +26,23 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	assertWrites(t, ns, map[string][2]int{"create Service": {1, 1}, "patch App (status)": {2, 3}})
 
 	start := len(writes.inNamespace(ns))
+	assertSteadyStateWritesNothing(t, app)
+
+	// A change of the image: one Service update, one status patch.
+	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/shop:1.0.1" })
+	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying))
+	got := writes.inNamespace(ns)[start:]
+	if len(got) != 2 || got[0].String() != "update Service "+ns+"/shop" || got[1].String() != "patch App "+ns+"/shop (status)" {
+		t.Fatalf("an image change wrote %v, want one Service update and one status patch", got)
+	}
+}
+
+// assertSteadyStateWritesNothing reconciles a settled App three times and
+// checks that knapp wrote nothing and emitted no event.
+func assertSteadyStateWritesNothing(t *testing.T, app *v1alpha1.App) {
+	t.Helper()
+	key, ns := client.ObjectKeyFromObject(app), app.Namespace
+	start := len(writes.inNamespace(ns))
 	startEvents := recorder.about(ns, app.Name)
 	for range 3 {
 		if _, err := reconciler.Reconcile(context.Background(), reconcile.Request{NamespacedName: key}); err != nil {
@@ -37,14 +54,6 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 	}
 	if n := recorder.about(ns, app.Name); n != startEvents {
 		t.Fatalf("reconciles with nothing changed emitted %d events", n-startEvents)
-	}
-
-	// A change of the image: one Service update, one status patch.
-	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/shop:1.0.1" })
-	waitForApp(t, key, conditionIs(v1alpha1.ConditionReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying))
-	got := writes.inNamespace(ns)[start:]
-	if len(got) != 2 || got[0].String() != "update Service "+ns+"/shop" || got[1].String() != "patch App "+ns+"/shop (status)" {
-		t.Fatalf("an image change wrote %v, want one Service update and one status patch", got)
 	}
 }
 

@@ -96,6 +96,7 @@ func TestHeaderCanaryRoutesThroughIstioAndBack(t *testing.T) {
 	if err := conditionIs(v1alpha1.ConditionRoutesReady, metav1.ConditionTrue, v1alpha1.ReasonReady)(got); err != nil {
 		t.Error(err)
 	}
+	assertSteadyStateWritesNothing(t, got)
 
 	// Remove the rules: Knative takes the host back before the VirtualService goes.
 	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Release.Canary.Match = nil })

@@ -98,6 +98,17 @@ func TestReleaseStableAndCanary(t *testing.T) {
 	if got.Status.StableRevision != firstRev || got.Status.CanaryRevision != second.Spec.Template.Name || *got.Status.CanaryPercent != 10 {
 		t.Errorf("status stable %q canary %q %v", got.Status.StableRevision, got.Status.CanaryRevision, got.Status.CanaryPercent)
 	}
+	// The revision history: both revisions, with their images and traffic.
+	history := map[string]v1alpha1.RevisionStatus{}
+	for _, r := range got.Status.Revisions {
+		history[r.Name] = r
+	}
+	if h := history[firstRev]; h.Image != app.Spec.Image || h.Percent == nil || *h.Percent != 90 {
+		t.Errorf("history of %s: %+v", firstRev, h)
+	}
+	if h := history[second.Spec.Template.Name]; h.Image != "registry.example.com/shop:2.0.0" || h.Percent == nil || *h.Percent != 10 || len(h.Tags) != 1 || h.Tags[0] != "canary" {
+		t.Errorf("history of %s: %+v", second.Spec.Template.Name, h)
+	}
 
 	// Promote: the canary becomes stable, the canary goes.
 	secondRev := second.Spec.Template.Name
