@@ -306,7 +306,8 @@ type Logs struct {
 	Container string `json:"container,omitempty"`
 }
 
-// BuildSpec makes the image from git with Argo Workflows.
+// BuildSpec makes the image from git with Argo Workflows. Once a build
+// succeeded, the App runs its image (by digest) instead of spec.image.
 type BuildSpec struct {
 	// Git is where the source is.
 	// +required
@@ -322,7 +323,8 @@ type BuildSpec struct {
 	// +kubebuilder:validation:MaxLength=1024
 	Context string `json:"context,omitempty"`
 
-	// ImageRepository the built image is pushed to.
+	// ImageRepository the built image is pushed to, such as
+	// registry.example.com/team-a/shop (no tag or digest).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
@@ -332,17 +334,51 @@ type BuildSpec struct {
 	// that builds; defaults to the platform's.
 	// +optional
 	TemplateRef *TemplateRef `json:"templateRef,omitempty"`
+
+	// RegistrySecretName is a Secret of type kubernetes.io/dockerconfigjson
+	// in the App's namespace with the credentials to push to
+	// imageRepository. The build gets these and no Kubernetes credentials.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RegistrySecretName string `json:"registrySecretName,omitempty"`
+
+	// Hook lets a git server start builds through knapp's hook API.
+	// +optional
+	Hook *BuildHook `json:"hook,omitempty"`
+
+	// HistoryLimit is how many finished build Workflows are kept; defaults to 5.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=50
+	HistoryLimit *int32 `json:"historyLimit,omitempty"`
+}
+
+// BuildHook lets a git server (GitHub, GitLab) or a plain HTTP call start a
+// build: POST /hooks/v1/namespaces/<namespace>/apps/<name>/builds.
+type BuildHook struct {
+	// SecretName is a Secret in the App's namespace whose key "token" is
+	// the shared secret: GitHub's webhook secret, GitLab's secret token, or
+	// the bearer token of a plain call.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName"`
+
+	// Branch whose pushes start a build; defaults to spec.build.git.revision.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	Branch string `json:"branch,omitempty"`
 }
 
 // GitSource is a git repository at a revision.
 type GitSource struct {
-	// URL of the repository.
+	// URL of the repository: https://, http://, ssh:// or git@host:path.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	URL string `json:"url"`
 
-	// Revision: a branch, tag or commit.
+	// Revision: a branch, tag or commit; defaults to main.
 	// +optional
 	// +kubebuilder:validation:MaxLength=255
 	Revision string `json:"revision,omitempty"`
@@ -440,6 +476,49 @@ type AppStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=20
 	Revisions []RevisionStatus `json:"revisions,omitempty"`
+
+	// Build is what the builds from git made.
+	// +optional
+	Build *BuildStatus `json:"build,omitempty"`
+}
+
+// BuildStatus is what the builds from git made.
+type BuildStatus struct {
+	// Image the App runs: repository@sha256:<digest> of the newest
+	// successful build.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Builds are the App's build Workflows, newest first.
+	// +optional
+	// +kubebuilder:validation:MaxItems=50
+	Builds []BuildRecord `json:"builds,omitempty"`
+}
+
+// BuildRecord is one build Workflow.
+type BuildRecord struct {
+	// Workflow is the Argo Workflow's name.
+	// +required
+	Workflow string `json:"workflow"`
+	// Revision of git that was built: the spec's revision, or the commit a
+	// hook call named.
+	// +optional
+	Revision string `json:"revision,omitempty"`
+	// Trigger is what started the build: spec or hook.
+	// +optional
+	Trigger string `json:"trigger,omitempty"`
+	// Phase is Argo's: Pending, Running, Succeeded, Failed, Error.
+	// +optional
+	Phase string `json:"phase,omitempty"`
+	// Digest of the pushed image, once it succeeded.
+	// +optional
+	Digest string `json:"digest,omitempty"`
+	// +optional
+	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+	// Message is Argo's, for a build that failed.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // DomainStatus is the external host an App holds.

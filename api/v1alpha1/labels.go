@@ -14,6 +14,12 @@ const (
 	// LabelDomainValue is the value of LabelDomain.
 	LabelDomainValue = "platform"
 
+	// LabelBuildTrigger on a build Workflow says what started it: spec
+	// (a change of spec.build) or hook (a call of the hook API).
+	LabelBuildTrigger = "knapp.dev/build-trigger"
+	// AnnotationBuildRevision on a build Workflow is the git revision built.
+	AnnotationBuildRevision = "knapp.dev/git-revision"
+
 	// AnnotationHost holds the first label of the App's host (domain.name or
 	// the App's name). The platform's domain-template uses it, and drops the
 	// namespace from the host, when it is set.

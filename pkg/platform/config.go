@@ -37,6 +37,14 @@ type Config struct {
 	// URLScheme of the external URL status reports: http, or https where
 	// the gateway terminates TLS.
 	URLScheme string `json:"urlScheme,omitempty"`
+	// BuildTemplate is the Argo template builds use when an App names none.
+	BuildTemplate BuildTemplate `json:"buildTemplate,omitempty"`
+}
+
+// BuildTemplate names an Argo WorkflowTemplate or ClusterWorkflowTemplate.
+type BuildTemplate struct {
+	Name         string `json:"name"`
+	ClusterScope bool   `json:"clusterScope,omitempty"`
 }
 
 // Environment holds the defaults an environment gives its Apps. A value an
@@ -65,6 +73,7 @@ func Default() Config {
 		LocalGatewayHost:        "knative-local-gateway.istio-system.svc.cluster.local",
 		ClusterDomain:           "cluster.local",
 		URLScheme:               "http",
+		BuildTemplate:           BuildTemplate{Name: "knapp-build", ClusterScope: true},
 	}
 }
 
@@ -102,6 +111,9 @@ func (c Config) Validate() error {
 	}
 	if msgs := validation.IsDNS1123Subdomain(c.ClusterDomain); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("clusterDomain %q: %s", c.ClusterDomain, strings.Join(msgs, "; ")))
+	}
+	if msgs := validation.IsDNS1123Subdomain(c.BuildTemplate.Name); len(msgs) > 0 {
+		errs = append(errs, fmt.Errorf("buildTemplate.name %q: %s", c.BuildTemplate.Name, strings.Join(msgs, "; ")))
 	}
 	if c.URLScheme != "http" && c.URLScheme != "https" {
 		errs = append(errs, fmt.Errorf("urlScheme %q: use http or https", c.URLScheme))
