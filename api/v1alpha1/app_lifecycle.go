@@ -102,6 +102,11 @@ func (s *AppStatus) MarkRoutes(status metav1.ConditionStatus, reason, message st
 	s.setCondition(ConditionRoutesReady, status, reason, message)
 }
 
+// MarkBuild records the state of the App's builds.
+func (s *AppStatus) MarkBuild(status metav1.ConditionStatus, reason, message string) {
+	s.setCondition(ConditionBuildSucceeded, status, reason, message)
+}
+
 // MarkNotImplemented records that the App asks for a part this version of
 // knapp does not act on, so the request is never silently ignored.
 func (s *AppStatus) MarkNotImplemented(conditionType, field, what string) {

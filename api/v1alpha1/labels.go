@@ -19,6 +19,10 @@ const (
 	LabelBuildTrigger = "knapp.dev/build-trigger"
 	// AnnotationBuildRevision on a build Workflow is the git revision built.
 	AnnotationBuildRevision = "knapp.dev/git-revision"
+	// AnnotationBuildTriggeredAt on a build Workflow is when knapp started
+	// it (RFC 3339, nanoseconds): creationTimestamp has whole seconds only,
+	// and the newest build decides the image.
+	AnnotationBuildTriggeredAt = "knapp.dev/triggered-at"
 
 	// AnnotationHost holds the first label of the App's host (domain.name or
 	// the App's name). The platform's domain-template uses it, and drops the

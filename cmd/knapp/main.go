@@ -14,10 +14,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/pkg/hookapi"
 	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -31,11 +33,12 @@ func main() {
 
 func run() error {
 	var (
-		metricsAddr, probeAddr, platformConfig string
-		leaderElect                            bool
+		metricsAddr, probeAddr, hookAddr, platformConfig string
+		leaderElect                                      bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
+	flag.StringVar(&hookAddr, "hook-bind-address", ":8082", "Address of the build hook API (POST /hooks/v1/namespaces/{namespace}/apps/{name}/builds); 0 turns it off.")
 	flag.StringVar(&platformConfig, "platform-config", "", "YAML file with the platform's settings (cluster name, domain suffix, environments); built-in defaults when empty.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
 	zapOpts := zap.Options{}
@@ -52,7 +55,7 @@ func run() error {
 	}
 
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme, wfv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			return err
 		}
@@ -82,6 +85,12 @@ func run() error {
 	}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the App controller: %w", err)
+	}
+	if hookAddr != "0" {
+		hooks := hookapi.NewHandler(app.HookBuilds{Reconciler: reconciler}, hookapi.Options{Logger: ctrl.Log.WithName("hooks")})
+		if err := mgr.Add(&hookapi.Server{Addr: hookAddr, Handler: hooks}); err != nil {
+			return err
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err

@@ -38,8 +38,9 @@ func (d *desired) routed() bool {
 }
 
 // computeDesired reads what the App's objects depend on besides the App and
-// runs the pure builders. An error here leaves every child untouched.
-func (r *Reconciler) computeDesired(ctx context.Context, app *v1alpha1.App) (*desired, error) {
+// runs the pure builders; builtImage is the newest successful build's. An
+// error here leaves every child untouched.
+func (r *Reconciler) computeDesired(ctx context.Context, app *v1alpha1.App, builtImage string) (*desired, error) {
 	ns := &corev1.Namespace{}
 	if err := r.Client.Get(ctx, types.NamespacedName{Name: app.Namespace}, ns); err != nil {
 		return nil, fmt.Errorf("reading namespace %s: %w", app.Namespace, err)
@@ -53,7 +54,7 @@ func (r *Reconciler) computeDesired(ctx context.Context, app *v1alpha1.App) (*de
 		client.MatchingLabels{serving.ServiceLabelKey: names.KnativeService(app), v1alpha1.LabelApp: app.Name}); err != nil {
 		return nil, fmt.Errorf("listing revisions of %s: %w", names.KnativeService(app), err)
 	}
-	tmpl, err := resources.MakeRevisionTemplate(app, env)
+	tmpl, err := resources.MakeRevisionTemplate(app, env, builtImage)
 	if err != nil {
 		return nil, err
 	}

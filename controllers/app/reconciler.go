@@ -32,6 +32,9 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=services,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=revisions,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.istio.io,resources=virtualservices,verbs=get;list;watch;create;update;delete
+// +kubebuilder:rbac:groups=argoproj.io,resources=workflows,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=argoproj.io,resources=workflowtemplates;clusterworkflowtemplates,verbs=get
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -72,12 +75,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 // reconcileParts runs the steps in the order that keeps the App served: the
-// desired objects first (an error there leaves every child untouched), then
-// the domain, the routes, the Knative Service, and the status they report.
+// builds (they decide the image), the desired objects (an error there leaves
+// every child untouched), then the domain, the routes, the Knative Service,
+// and the status they report.
 func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) error {
-	d, err := r.computeDesired(ctx, app)
+	builtImage, buildErr := r.reconcileBuilds(ctx, app)
+	d, err := r.computeDesired(ctx, app, builtImage)
 	if err != nil {
-		return r.markServiceError(app, err)
+		return errors.Join(buildErr, r.markServiceError(app, err))
 	}
 	if err := r.reconcileDomain(ctx, app, d); err != nil {
 		return err
@@ -96,5 +101,5 @@ func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) erro
 		app.Status.URL = r.Platform.URLScheme + "://" + names.ExternalHost(app, r.Platform)
 	}
 	app.Status.Revisions = revisionHistory(d.revisions, app.Status.Traffic, maxRevisionHistory)
-	return errors.Join(routesErr, serviceErr)
+	return errors.Join(buildErr, routesErr, serviceErr)
 }

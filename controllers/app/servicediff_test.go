@@ -25,7 +25,7 @@ func testApp() *v1alpha1.App {
 // compares it, and the same Service as Knative's webhook would store it.
 func desiredAndStored(t *testing.T, app *v1alpha1.App) (desired, defaulted, stored *servingv1.Service) {
 	t.Helper()
-	tmpl, err := resources.MakeRevisionTemplate(app, platform.Environment{})
+	tmpl, err := resources.MakeRevisionTemplate(app, platform.Environment{}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -24,14 +25,15 @@ import (
 )
 
 // CacheOptions narrows the manager's cache to what the reconciler reads:
-// only revisions knapp made (they carry the App label), and only Knative's
-// own config maps. On a cluster with thousands of unrelated revisions and
+// only the revisions, VirtualServices and Workflows knapp made (they carry
+// the App label), and only Knative's own config maps. On a cluster with thousands of unrelated revisions and
 // config maps this keeps knapp's memory proportional to its Apps.
 func CacheOptions(cfg platform.Config) cache.Options {
 	hasApp, _ := labels.NewRequirement(v1alpha1.LabelApp, selection.Exists, nil)
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&servingv1.Revision{}:     {Label: labels.NewSelector().Add(*hasApp)},
 		&istiov1.VirtualService{}: {Label: labels.NewSelector().Add(*hasApp)},
+		&wfv1.Workflow{}:          {Label: labels.NewSelector().Add(*hasApp)},
 		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
 	}}
 }
@@ -49,6 +51,7 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		Watches(&v1alpha1.App{}, handler.EnqueueRequestsFromMapFunc(r.appsSharingHost),
 			builder.WithPredicates(hostReleased())).
 		Owns(&istiov1.VirtualService{}).
+		Owns(&wfv1.Workflow{}).
 		// By name, not by owner: a Service of the App's name that the App does
 		// not own must wake it too, so that it takes the name when it is freed.
 		Watches(&servingv1.Service{}, handler.EnqueueRequestsFromMapFunc(sameName)).

@@ -12,11 +12,6 @@ type unimplementedPart struct {
 }
 
 var unimplementedParts = []unimplementedPart{{
-	condition: v1alpha1.ConditionBuildSucceeded,
-	field:     "spec.build",
-	what:      "building images from git with Argo Workflows",
-	requested: func(s *v1alpha1.AppSpec) bool { return s.Build != nil },
-}, {
 	condition: v1alpha1.ConditionLogsReady,
 	field:     "spec.logs",
 	what:      "collecting log files onto the node's host path",

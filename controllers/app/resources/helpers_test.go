@@ -71,6 +71,8 @@ func assertKnativeAccepts(t *testing.T, ksvc *servingv1.Service) {
 type serviceInputs struct {
 	Environment platform.Environment
 	Revisions   sets.Set[string]
+	// BuiltImage is the image of the newest successful build.
+	BuiltImage string
 	// LostHost: another App holds the host.
 	LostHost bool
 	// ClusterLocal: knapp's VirtualService serves the host.
@@ -80,7 +82,7 @@ type serviceInputs struct {
 // buildService runs the builders as the reconciler does: template, plan,
 // then the Knative Service.
 func buildService(app *v1alpha1.App, in serviceInputs) (*servingv1.Service, error) {
-	tmpl, err := MakeRevisionTemplate(app, in.Environment)
+	tmpl, err := MakeRevisionTemplate(app, in.Environment, in.BuiltImage)
 	if err != nil {
 		return nil, err
 	}

@@ -228,7 +228,7 @@ func TestKnativeValidationUsesClusterConfig(t *testing.T) {
 func TestRevisionNameFollowsTemplateContent(t *testing.T) {
 	name := func(app *v1alpha1.App, env platform.Environment) string {
 		t.Helper()
-		tmpl, err := MakeRevisionTemplate(app, env)
+		tmpl, err := MakeRevisionTemplate(app, env, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,7 @@ func TestRoutingGolden(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newApp(func(a *v1alpha1.App) { a.Spec.Release = tc.release })
-			tmpl, err := MakeRevisionTemplate(app, platform.Environment{})
+			tmpl, err := MakeRevisionTemplate(app, platform.Environment{}, "")
 			if err != nil {
 				t.Fatal(err)
 			}

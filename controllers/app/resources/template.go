@@ -16,15 +16,22 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
-// ReasonImageMissing: neither spec.image nor a finished build gives an image.
-const ReasonImageMissing = "ImageMissing"
+// Reasons an App has no image to run.
+const (
+	// ReasonImageMissing: neither spec.image nor spec.build.
+	ReasonImageMissing = "ImageMissing"
+	// ReasonWaitingForBuild: spec.build without spec.image, and no build
+	// has succeeded yet.
+	ReasonWaitingForBuild = "WaitingForBuild"
+)
 
 // MakeRevisionTemplate makes the Knative revision template of an App. Its
 // name is derived from its content, so the same content always makes the
 // same revision name: release.stable can name revisions, and reverting the
-// template rolls back to the revision Knative already has.
-func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment) (servingv1.RevisionTemplateSpec, error) {
-	containers, err := makeContainers(app)
+// template rolls back to the revision Knative already has. builtImage, the
+// image of the App's newest successful build, wins over spec.image.
+func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImage string) (servingv1.RevisionTemplateSpec, error) {
+	containers, err := makeContainers(app, builtImage)
 	if err != nil {
 		return servingv1.RevisionTemplateSpec{}, err
 	}
@@ -61,7 +68,7 @@ func contentHash(tmpl servingv1.RevisionTemplateSpec) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-func makeContainers(app *v1alpha1.App) ([]corev1.Container, error) {
+func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, error) {
 	specs := app.Spec.Template.Containers
 	if len(specs) == 0 {
 		specs = []v1alpha1.Container{{}}
@@ -75,11 +82,18 @@ func makeContainers(app *v1alpha1.App) ([]corev1.Container, error) {
 				return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
 					Detail: "the app's own (first) container runs spec.image; leave its image out"}
 			}
-			if app.Spec.Image == "" {
+			switch {
+			case builtImage != "":
+				image, field = builtImage, "status.build.image"
+			case app.Spec.Image != "":
+				image, field = app.Spec.Image, "spec.image"
+			case app.Spec.Build != nil:
+				return nil, &SpecError{Reason: ReasonWaitingForBuild, Field: "spec.build",
+					Detail: "no image to run yet: the first build has not succeeded (set spec.image to run an image meanwhile)"}
+			default:
 				return nil, &SpecError{Reason: ReasonImageMissing, Field: "spec.image",
-					Detail: "no image to run: set spec.image (spec.build does not make images in this version of knapp)"}
+					Detail: "no image to run: set spec.image, or spec.build to build one"}
 			}
-			image, field = app.Spec.Image, "spec.image"
 		} else if image == "" {
 			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
 				Detail: "required for every container after the first (sidecars name their image)"}

@@ -1,0 +1,334 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/platform"
+)
+
+// Reasons of BuildSucceeded.
+const (
+	reasonBuildSucceeded  = "Succeeded"
+	reasonBuilding        = "Building"
+	reasonBuildFailed     = "BuildFailed"
+	reasonInvalidDigest   = "InvalidDigest"
+	reasonTemplateMissing = "TemplateNotFound"
+	reasonSecretMissing   = "SecretNotFound"
+)
+
+// defaultBuildHistoryLimit is how many finished build Workflows are kept
+// when spec.build.historyLimit is not set.
+const defaultBuildHistoryLimit = 5
+
+// reconcileBuilds makes sure the build spec.build asks for exists (one
+// Workflow per build inputs, so a restart never starts it twice), prunes
+// old builds and reports them. It returns the image of the newest
+// successful build, which the App runs ("" when there is none).
+func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (string, error) {
+	b := app.Spec.Build
+	if b == nil {
+		app.Status.Build = nil
+		app.Status.ClearCondition(v1alpha1.ConditionBuildSucceeded)
+		return "", nil
+	}
+	workflows, err := r.buildWorkflows(ctx, app)
+	if err != nil {
+		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
+		return "", err
+	}
+	image, imageErr := newestBuiltImage(workflows)
+
+	var startErr error
+	if errs := resources.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
+		app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
+	} else {
+		trigger := specTrigger(b)
+		if !hasWorkflow(workflows, resources.BuildWorkflowName(app, trigger)) {
+			var wf *wfv1.Workflow
+			wf, startErr = r.startBuild(ctx, app, trigger, workflows)
+			if wf != nil {
+				workflows = append([]wfv1.Workflow{*wf}, workflows...)
+			}
+		}
+		if startErr == nil {
+			markBuildCondition(app, workflows)
+		}
+	}
+	if imageErr != nil {
+		log.FromContext(ctx).Info("ignoring a build with an invalid digest", "error", imageErr.Error())
+	}
+	if err := r.pruneBuilds(ctx, app, workflows, resources.BuildWorkflowName(app, specTrigger(b))); err != nil {
+		startErr = errors.Join(startErr, err)
+	}
+	app.Status.Build = &v1alpha1.BuildStatus{Image: image, Builds: buildRecords(workflows)}
+	return image, startErr
+}
+
+// specTrigger is the build spec.build asks for.
+func specTrigger(b *v1alpha1.BuildSpec) resources.BuildTrigger {
+	return resources.BuildTrigger{Revision: resources.BuildRevision(b), Source: resources.BuildTriggerSpec}
+}
+
+// errBuildExists: the Workflow of that trigger exists already.
+var errBuildExists = errors.New("a build of these inputs exists already")
+
+// startBuild creates the Workflow of a trigger, after checking that what it
+// needs exists, and stops the App's other running builds: at most one build
+// per App runs, and the newest trigger wins. It reports what stops it in
+// BuildSucceeded.
+func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger resources.BuildTrigger, running []wfv1.Workflow) (*wfv1.Workflow, error) {
+	if msg, reason, err := r.buildPrerequisites(ctx, app); err != nil || msg != "" {
+		if err != nil {
+			app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
+			return nil, err
+		}
+		app.Status.MarkBuild(metav1.ConditionFalse, reason, msg)
+		// Nothing watches templates and Secrets; retry with backoff.
+		return nil, fmt.Errorf("build of %s/%s cannot start: %s", app.Namespace, app.Name, msg)
+	}
+	wf := resources.MakeBuildWorkflow(app, trigger, r.Platform)
+	if wf.Annotations == nil {
+		wf.Annotations = map[string]string{}
+	}
+	wf.Annotations[v1alpha1.AnnotationBuildTriggeredAt] = time.Now().UTC().Format(time.RFC3339Nano)
+	if err := r.Client.Create(ctx, wf); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return nil, fmt.Errorf("%w: %s", errBuildExists, wf.Name)
+		}
+		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
+		return nil, fmt.Errorf("creating build Workflow %s: %w", wf.Name, err)
+	}
+	r.Recorder.Eventf(app, wf, corev1.EventTypeNormal, eventCreated, actionCreateChild,
+		"Started build %s of %s at %s (%s)", wf.Name, app.Spec.Build.Git.URL, trigger.Revision, trigger.Source)
+	for i := range running {
+		old := &running[i]
+		if old.Name == wf.Name || old.Status.Phase.Completed() || old.Spec.Shutdown != "" {
+			continue
+		}
+		patch := client.MergeFrom(old.DeepCopy())
+		old.Spec.Shutdown = wfv1.ShutdownStrategyTerminate
+		if err := r.Client.Patch(ctx, old, patch); err != nil && !apierrors.IsNotFound(err) {
+			return wf, fmt.Errorf("stopping superseded build %s: %w", old.Name, err)
+		}
+		r.Recorder.Eventf(app, old, corev1.EventTypeNormal, "Superseded", actionUpdateChild,
+			"Stopped build %s: build %s supersedes it", old.Name, wf.Name)
+	}
+	return wf, nil
+}
+
+// buildPrerequisites checks that the build template and the registry Secret
+// exist. It returns a message and reason when one does not.
+func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) (msg, reason string, err error) {
+	b := app.Spec.Build
+	ref := r.Platform.BuildTemplate
+	if b.TemplateRef != nil {
+		ref = platform.BuildTemplate{Name: b.TemplateRef.Name, ClusterScope: b.TemplateRef.ClusterScope}
+	}
+	var tmpl client.Object = &wfv1.WorkflowTemplate{}
+	key := types.NamespacedName{Namespace: app.Namespace, Name: ref.Name}
+	kind := "WorkflowTemplate " + app.Namespace + "/" + ref.Name
+	if ref.ClusterScope {
+		tmpl, key, kind = &wfv1.ClusterWorkflowTemplate{}, types.NamespacedName{Name: ref.Name}, "ClusterWorkflowTemplate "+ref.Name
+	}
+	if err := r.APIReader.Get(ctx, key, tmpl); apierrors.IsNotFound(err) {
+		return kind + " does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef", reasonTemplateMissing, nil
+	} else if err != nil {
+		return "", "", fmt.Errorf("reading %s: %w", kind, err)
+	}
+	if b.RegistrySecretName != "" {
+		// Metadata only: knapp never reads the credentials themselves.
+		secret := &metav1.PartialObjectMetadata{}
+		secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: b.RegistrySecretName}, secret)
+		if apierrors.IsNotFound(err) {
+			return fmt.Sprintf("spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
+				app.Namespace, b.RegistrySecretName, b.ImageRepository), reasonSecretMissing, nil
+		} else if err != nil {
+			return "", "", fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
+		}
+	}
+	return "", "", nil
+}
+
+// buildWorkflows lists the App's build Workflows, newest first.
+func (r *Reconciler) buildWorkflows(ctx context.Context, app *v1alpha1.App) ([]wfv1.Workflow, error) {
+	list := &wfv1.WorkflowList{}
+	if err := r.Client.List(ctx, list, client.InNamespace(app.Namespace), client.MatchingLabels{v1alpha1.LabelApp: app.Name}); err != nil {
+		return nil, fmt.Errorf("listing build Workflows of %s: %w", app.Name, err)
+	}
+	var out []wfv1.Workflow
+	for _, wf := range list.Items {
+		if metav1.IsControlledBy(&wf, app) {
+			out = append(out, wf)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return triggeredAt(&out[j]).Before(triggeredAt(&out[i])) })
+	return out, nil
+}
+
+// triggeredAt is when knapp started a build: its annotation, else (a
+// Workflow someone else made) its creation time.
+func triggeredAt(wf *wfv1.Workflow) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, wf.Annotations[v1alpha1.AnnotationBuildTriggeredAt]); err == nil {
+		return t
+	}
+	return wf.CreationTimestamp.Time
+}
+
+// pruneBuilds deletes finished builds beyond the history limit, keeping
+// every running build, the build whose image the App runs, and the build of
+// the current spec (deleting it would start it again).
+func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, specBuild string) error {
+	limit := defaultBuildHistoryLimit
+	if app.Spec.Build.HistoryLimit != nil {
+		limit = int(*app.Spec.Build.HistoryLimit)
+	}
+	deployed := newestSucceeded(workflows)
+	kept := 0
+	var errs []error
+	for i := range workflows {
+		wf := &workflows[i]
+		if !wf.Status.Phase.Completed() || wf.Name == deployed || wf.Name == specBuild {
+			continue
+		}
+		if kept++; kept <= limit {
+			continue
+		}
+		if err := r.Client.Delete(ctx, wf); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("pruning build %s: %w", wf.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func hasWorkflow(workflows []wfv1.Workflow, name string) bool {
+	for _, wf := range workflows {
+		if wf.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// newestSucceeded names the newest Succeeded build with a valid digest.
+func newestSucceeded(workflows []wfv1.Workflow) string {
+	for i := range workflows {
+		if workflows[i].Status.Phase == wfv1.WorkflowSucceeded {
+			if _, err := buildImage(&workflows[i]); err == nil {
+				return workflows[i].Name
+			}
+		}
+	}
+	return ""
+}
+
+// newestBuiltImage is the image of the newest successful build with a valid
+// digest. A newer success whose digest is not one is returned as an error:
+// it is reported, and its image is never deployed.
+func newestBuiltImage(workflows []wfv1.Workflow) (string, error) {
+	var invalid error
+	for i := range workflows {
+		wf := &workflows[i]
+		if wf.Status.Phase != wfv1.WorkflowSucceeded {
+			continue
+		}
+		image, err := buildImage(wf)
+		if err != nil {
+			if invalid == nil {
+				invalid = err
+			}
+			continue
+		}
+		return image, invalid
+	}
+	return "", invalid
+}
+
+// buildImage is the image a Workflow pushed, to the repository it was given.
+func buildImage(wf *wfv1.Workflow) (string, error) {
+	repo := ""
+	if p := wf.Spec.Arguments.GetParameterByName("image-repository"); p != nil && p.Value != nil {
+		repo = p.Value.String()
+	}
+	return resources.BuildImage(wf, repo)
+}
+
+// markBuildCondition reports the newest build in BuildSucceeded.
+func markBuildCondition(app *v1alpha1.App, workflows []wfv1.Workflow) {
+	if len(workflows) == 0 {
+		app.Status.MarkBuild(metav1.ConditionUnknown, reasonBuilding, "No build has started yet.")
+		return
+	}
+	newest := &workflows[0]
+	switch newest.Status.Phase {
+	case wfv1.WorkflowSucceeded:
+		if image, err := buildImage(newest); err != nil {
+			app.Status.MarkBuild(metav1.ConditionFalse, reasonInvalidDigest, err.Error()+"; the App keeps running its previous image.")
+		} else {
+			app.Status.MarkBuild(metav1.ConditionTrue, reasonBuildSucceeded, fmt.Sprintf("Build %s pushed %s.", newest.Name, image))
+		}
+	case wfv1.WorkflowFailed, wfv1.WorkflowError:
+		msg := newest.Status.Message
+		if msg == "" {
+			msg = "no message from Argo"
+		}
+		app.Status.MarkBuild(metav1.ConditionFalse, reasonBuildFailed, fmt.Sprintf(
+			"Build %s %s: %s; the App keeps running its previous image.", newest.Name, newest.Status.Phase, msg))
+	default:
+		app.Status.MarkBuild(metav1.ConditionUnknown, reasonBuilding, fmt.Sprintf(
+			"Build %s of %s is %s.", newest.Name, newest.Annotations[v1alpha1.AnnotationBuildRevision], phaseOrPending(newest.Status.Phase)))
+	}
+}
+
+func phaseOrPending(p wfv1.WorkflowPhase) string {
+	if p == "" {
+		return string(wfv1.WorkflowPending)
+	}
+	return string(p)
+}
+
+// buildRecords reports the builds, newest first.
+func buildRecords(workflows []wfv1.Workflow) []v1alpha1.BuildRecord {
+	var out []v1alpha1.BuildRecord
+	for i := range workflows {
+		wf := &workflows[i]
+		rec := v1alpha1.BuildRecord{
+			Workflow: wf.Name,
+			Revision: wf.Annotations[v1alpha1.AnnotationBuildRevision],
+			Trigger:  wf.Labels[v1alpha1.LabelBuildTrigger],
+			Phase:    phaseOrPending(wf.Status.Phase),
+		}
+		if !wf.Status.StartedAt.IsZero() {
+			rec.StartedAt = wf.Status.StartedAt.DeepCopy()
+		}
+		if !wf.Status.FinishedAt.IsZero() {
+			rec.FinishedAt = wf.Status.FinishedAt.DeepCopy()
+		}
+		if wf.Status.Phase == wfv1.WorkflowSucceeded {
+			if image, err := buildImage(wf); err == nil {
+				_, rec.Digest, _ = strings.Cut(image, "@")
+			}
+		}
+		if wf.Status.Phase == wfv1.WorkflowFailed || wf.Status.Phase == wfv1.WorkflowError {
+			rec.Message = wf.Status.Message
+		}
+		out = append(out, rec)
+	}
+	return out
+}

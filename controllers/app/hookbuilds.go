@@ -1,0 +1,81 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/hookapi"
+)
+
+// hookTokenKey is the key of the hook Secret that holds the shared secret.
+const hookTokenKey = "token"
+
+// HookBuilds gives the hook API what it needs from the cluster, starting
+// builds the same way the reconciler does (same Workflow names, the same
+// superseding), so a hook call and a spec change never build twice.
+type HookBuilds struct {
+	Reconciler *Reconciler
+}
+
+var _ hookapi.Builds = HookBuilds{}
+
+// GetApp reads the App from the cache.
+func (h HookBuilds) GetApp(ctx context.Context, namespace, name string) (*v1alpha1.App, error) {
+	app := &v1alpha1.App{}
+	if err := h.Reconciler.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, app); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+// HookToken reads the token of the App's hook Secret past the cache, so
+// knapp caches no Secrets.
+func (h HookBuilds) HookToken(ctx context.Context, app *v1alpha1.App) ([]byte, error) {
+	name := app.Spec.Build.Hook.SecretName
+	secret := &corev1.Secret{}
+	err := h.Reconciler.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: name}, secret)
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: Secret %s/%s does not exist", hookapi.ErrSecretNotFound, app.Namespace, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, name, err)
+	}
+	token, ok := secret.Data[hookTokenKey]
+	if !ok || len(token) == 0 {
+		return nil, fmt.Errorf("%w: Secret %s/%s has no key %q", hookapi.ErrSecretNotFound, app.Namespace, name, hookTokenKey)
+	}
+	return token, nil
+}
+
+// StartBuild starts the build of a pushed commit.
+func (h HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit string) (string, error) {
+	trigger := resources.BuildTrigger{Revision: commit, Source: resources.BuildTriggerHook}
+	name := resources.BuildWorkflowName(app, trigger)
+	workflows, err := h.Reconciler.buildWorkflows(ctx, app)
+	if err != nil {
+		return "", err
+	}
+	if hasWorkflow(workflows, name) {
+		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
+	}
+	// The status the reconciler would write is not written here: the new
+	// Workflow wakes the reconciler, which reports it.
+	scratch := app.DeepCopy()
+	if _, err := h.Reconciler.startBuild(ctx, scratch, trigger, workflows); err != nil {
+		if errors.Is(err, errBuildExists) {
+			return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
+		}
+		if c := scratch.Status.GetCondition(v1alpha1.ConditionBuildSucceeded); c != nil {
+			return "", fmt.Errorf("%s", c.Message)
+		}
+		return "", err
+	}
+	return name, nil
+}
