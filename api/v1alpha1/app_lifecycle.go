@@ -107,6 +107,11 @@ func (s *AppStatus) MarkBuild(status metav1.ConditionStatus, reason, message str
 	s.setCondition(ConditionBuildSucceeded, status, reason, message)
 }
 
+// MarkSchedules records the state of the App's schedules.
+func (s *AppStatus) MarkSchedules(status metav1.ConditionStatus, reason, message string) {
+	s.setCondition(ConditionSchedulesReady, status, reason, message)
+}
+
 // MarkNotImplemented records that the App asks for a part this version of
 // knapp does not act on, so the request is never silently ignored.
 func (s *AppStatus) MarkNotImplemented(conditionType, field, what string) {

@@ -6,6 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	// Schedules name IANA time zones; knapp validates them with its own
+	// copy of the zone database, so a minimal image without one still can.
+	_ "time/tzdata"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -19,6 +22,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/hookapi"
 	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -55,7 +59,7 @@ func run() error {
 	}
 
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme, wfv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme, wfv1.AddToScheme, resources.AddPingSourceToScheme} {
 		if err := add(scheme); err != nil {
 			return err
 		}

@@ -35,6 +35,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=argoproj.io,resources=workflows,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=argoproj.io,resources=workflowtemplates;clusterworkflowtemplates,verbs=get
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+// +kubebuilder:rbac:groups=sources.knative.dev,resources=pingsources,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -96,10 +97,11 @@ func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) erro
 	}
 	routesErr := r.reconcileRoutes(ctx, app, d, ksvc)
 	serviceErr := r.reconcileService(ctx, app, d, ksvc)
+	schedulesErr := r.reconcileSchedules(ctx, app)
 	if d.routed() && d.routesInPlace {
 		// Knative's URL is cluster-local now; the App is reached at its host.
 		app.Status.URL = r.Platform.URLScheme + "://" + names.ExternalHost(app, r.Platform)
 	}
 	app.Status.Revisions = revisionHistory(d.revisions, app.Status.Traffic, maxRevisionHistory)
-	return errors.Join(buildErr, routesErr, serviceErr)
+	return errors.Join(buildErr, routesErr, serviceErr, schedulesErr)
 }

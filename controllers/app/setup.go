@@ -19,6 +19,7 @@ import (
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -34,6 +35,7 @@ func CacheOptions(cfg platform.Config) cache.Options {
 		&servingv1.Revision{}:     {Label: labels.NewSelector().Add(*hasApp)},
 		&istiov1.VirtualService{}: {Label: labels.NewSelector().Add(*hasApp)},
 		&wfv1.Workflow{}:          {Label: labels.NewSelector().Add(*hasApp)},
+		&resources.PingSource{}:   {Label: labels.NewSelector().Add(*hasApp)},
 		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
 	}}
 }
@@ -43,7 +45,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.App{}, hostIndex, indexHost); err != nil {
 		return err
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	// Knative Eventing is optional: without its PingSource kind, Apps with
+	// schedules report EventingNotInstalled and nothing watches PingSources.
+	if _, err := mgr.GetRESTMapper().RESTMapping(resources.PingSourceGVK.GroupKind(), resources.PingSourceGVK.Version); err == nil {
+		b = b.Owns(&resources.PingSource{})
+	} else {
+		ctrl.Log.WithName("setup").Info("Knative Eventing's PingSource is not served; schedules will be reported, not run", "reason", err.Error())
+	}
+	return b.
 		Named("app").
 		For(&v1alpha1.App{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// An App that lets a host go (deleted, or renamed its domain) wakes

@@ -16,11 +16,6 @@ var unimplementedParts = []unimplementedPart{{
 	field:     "spec.logs",
 	what:      "collecting log files onto the node's host path",
 	requested: func(s *v1alpha1.AppSpec) bool { return s.Logs != nil },
-}, {
-	condition: v1alpha1.ConditionSchedulesReady,
-	field:     "spec.schedules",
-	what:      "sending cron events with Knative PingSources",
-	requested: func(s *v1alpha1.AppSpec) bool { return len(s.Schedules) > 0 },
 }}
 
 // markUnimplemented sets a NotImplemented condition for each unimplemented

@@ -145,14 +145,10 @@ func TestUnimplementedPartsAreReported(t *testing.T) {
 	ns := newNamespace(t, nil)
 	app := newApp(ns, "shop", func(a *v1alpha1.App) {
 		a.Spec.Logs = &v1alpha1.Logs{Path: "/app/logs"}
-		a.Spec.Schedules = []v1alpha1.Schedule{{Name: "nightly", Schedule: "0 3 * * *"}}
 	})
 	create(t, app)
 	key := client.ObjectKeyFromObject(app)
 	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented))
-	if err := conditionIs(v1alpha1.ConditionSchedulesReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented)(got); err != nil {
-		t.Error(err)
-	}
 	if err := conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented)(got); err != nil {
 		t.Error(err)
 	}
@@ -162,9 +158,9 @@ func TestUnimplementedPartsAreReported(t *testing.T) {
 	// The Service is still made: the parts knapp does implement go ahead.
 	waitForService(t, key, anyService)
 
-	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Logs, a.Spec.Schedules = nil, nil })
+	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Logs = nil })
 	waitForApp(t, key, func(a *v1alpha1.App) error {
-		if a.Status.GetCondition(v1alpha1.ConditionLogsReady) != nil || a.Status.GetCondition(v1alpha1.ConditionSchedulesReady) != nil {
+		if a.Status.GetCondition(v1alpha1.ConditionLogsReady) != nil {
 			return errorf("conditions of removed parts remain: %+v", a.Status.Conditions)
 		}
 		return nil

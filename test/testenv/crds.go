@@ -22,16 +22,31 @@ var crdSources = []struct {
 	{"github.com/argoproj/argo-workflows/v3", "manifests/base/crds/full"},
 }
 
+// Knative Eventing is not in go.mod: knapp declares the few PingSource
+// fields it writes rather than build with Eventing's Go API, which would add
+// 17 MB to knapp (see controllers/app/resources/pingsource.go). So its
+// PingSource CRD comes from the release pinned here, the one that goes with
+// knative.dev/serving in go.mod (both v0.50.0, on the same knative.dev/pkg);
+// raise them together. sum is the module's go.sum (h1:) hash, checked even
+// where the checksum database is turned off.
+var pinnedCRDSources = []struct {
+	module, version, sum string
+	path                 string // inside the module
+}{
+	{"knative.dev/eventing", "v0.50.0", "h1:4GSn7yyMLgpGUqU0vZjcyFKK0vSi3TtZXPVzb7HW7Ds=", "config/core/resources/pingsource.yaml"},
+}
+
 // CRDPaths returns the files and directories holding the CRDs to install:
-// knapp's own, Knative Serving's, Istio's and Argo Workflows'. Third-party
-// CRDs are read from the Go module cache so they always match the Go types
-// compiled into knapp.
+// knapp's own, Knative Serving's, Istio's and Argo Workflows', and Knative
+// Eventing's PingSource. Third-party CRDs are read from the Go module cache
+// so they always match the Go types compiled into knapp (or, for the pinned
+// ones, the fields knapp declares).
 func CRDPaths() ([]string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
 	}
-	paths := make([]string, 0, len(crdSources))
+	paths := make([]string, 0, len(crdSources)+len(pinnedCRDSources))
 	for _, src := range crdSources {
 		dir := root
 		if src.module != "" {
@@ -42,6 +57,17 @@ func CRDPaths() ([]string, error) {
 		p := filepath.Join(dir, filepath.FromSlash(src.path))
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("CRDs of %s: %w", src.module, err)
+		}
+		paths = append(paths, p)
+	}
+	for _, src := range pinnedCRDSources {
+		dir, err := pinnedModuleDir(root, src.module, src.version, src.sum)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(dir, filepath.FromSlash(src.path))
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("CRDs of %s@%s: %w", src.module, src.version, err)
 		}
 		paths = append(paths, p)
 	}
@@ -64,6 +90,29 @@ func moduleDir(root, mod string) (string, error) {
 		err = fmt.Errorf("go list -m %s: no directory after go mod download", mod)
 	}
 	return dir, err
+}
+
+// pinnedModuleDir returns where the Go module cache holds mod at version,
+// a module go.mod does not require, downloading it if it is not there yet;
+// go.mod and go.sum stay as they are. The module's hash must be sum.
+func pinnedModuleDir(root, mod, version, sum string) (string, error) {
+	out, err := goCmd(root, "mod", "download", "-json", mod+"@"+version)
+	if err != nil {
+		return "", err
+	}
+	var m struct{ Dir, Sum, Error string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", fmt.Errorf("go mod download -json %s@%s: %w", mod, version, err)
+	}
+	switch {
+	case m.Error != "":
+		return "", fmt.Errorf("go mod download %s@%s: %s", mod, version, m.Error)
+	case m.Sum != sum:
+		return "", fmt.Errorf("go mod download %s@%s: module hash %s, want %s", mod, version, m.Sum, sum)
+	case m.Dir == "":
+		return "", fmt.Errorf("go mod download %s@%s: no directory", mod, version)
+	}
+	return m.Dir, nil
 }
 
 func goListDir(root, mod string) (string, error) {

@@ -11,6 +11,7 @@ import (
 	istioapinetworkingv1 "istio.io/api/networking/v1"
 	istionetworkingv1 "istio.io/client-go/pkg/apis/networking/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -18,6 +19,9 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	knappv1alpha1 "knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources"
 )
 
 // startEnv starts an Env for the test, or skips the test on a machine
@@ -172,6 +176,32 @@ func TestKnativeAdmission(t *testing.T) {
 		}
 		if got := svc.Annotations["serving.knative.dev/lastModifier"]; got != "admin" {
 			t.Errorf("serving.knative.dev/lastModifier = %q, want admin", got)
+		}
+	})
+
+	// Eventing's webhook does not run here: this checks PingSource's CRD
+	// (Eventing v0.50.0) serves and stores what knapp writes, unpruned.
+	t.Run("stores PingSources as knapp makes them", func(t *testing.T) {
+		pc := env.Client
+		// An App named like the Service above.
+		app := &knappv1alpha1.App{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "defaulted", UID: "0b7f1c2e-1111-4222-8333-444455556666"}}
+		for _, s := range []knappv1alpha1.Schedule{
+			{Name: "nightly", Schedule: "0 3 * * *"},
+			{Name: "report", Schedule: "30 8 * * mon-fri", Timezone: "Europe/Berlin", ContentType: "text/plain; charset=utf-8", Data: "weekly report"},
+		} {
+			want := resources.MakePingSource(app, s)
+			if err := pc.Create(ctx, want.DeepCopy()); err != nil {
+				t.Fatalf("create %s: %v", want.Name, err)
+			}
+			got := &resources.PingSource{}
+			if err := pc.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+				t.Fatalf("get %s: %v", want.Name, err)
+			}
+			if !equality.Semantic.DeepEqual(got.Spec, want.Spec) || !equality.Semantic.DeepEqual(got.Labels, want.Labels) ||
+				!equality.Semantic.DeepEqual(got.OwnerReferences, want.OwnerReferences) {
+				t.Errorf("%s read back:\n got %+v %v %+v\nwant %+v %v %+v", want.Name,
+					got.Spec, got.Labels, got.OwnerReferences, want.Spec, want.Labels, want.OwnerReferences)
+			}
 		}
 	})
 

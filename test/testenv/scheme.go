@@ -9,11 +9,12 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
 	knappv1alpha1 "knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app/resources"
 )
 
 // NewScheme returns a scheme with the built-in kinds, knapp's App, and the
-// typed objects of Knative Serving, Istio networking and Argo Workflows
-// whose CRDs the control plane installs.
+// typed objects of Knative Serving, Istio networking, Argo Workflows and
+// Eventing's PingSource whose CRDs the control plane installs.
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
@@ -21,5 +22,6 @@ func NewScheme() *runtime.Scheme {
 	utilruntime.Must(servingv1.AddToScheme(s))
 	utilruntime.Must(istionetworkingv1.AddToScheme(s))
 	utilruntime.Must(argov1alpha1.AddToScheme(s))
+	utilruntime.Must(resources.AddPingSourceToScheme(s))
 	return s
 }
