@@ -49,7 +49,7 @@ func Start(ctx context.Context) (*Env, error) {
 		CRDInstallOptions: envtest.CRDInstallOptions{
 			Paths:              crdPaths,
 			ErrorIfPathMissing: true,
-			// envtest waits 10 s by default for the 31 CRDs to be served; on
+			// envtest waits 10 s by default for the 32 CRDs to be served; on
 			// a shared two-core machine starting two control planes at once
 			// (go test runs packages in parallel) that is too short.
 			MaxTime: 2 * time.Minute,
