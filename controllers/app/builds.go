@@ -76,7 +76,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 	if err := r.pruneBuilds(ctx, app, workflows, resources.BuildWorkflowName(app, specTrigger(b))); err != nil {
 		startErr = errors.Join(startErr, err)
 	}
-	app.Status.Build = &v1alpha1.BuildStatus{Image: image, Builds: buildRecords(workflows)}
+	app.Status.Build = &v1alpha1.BuildStatus{Image: image, Builds: buildRecords(workflows, maxBuildRecords)}
 	return image, startErr
 }
 
@@ -303,10 +303,16 @@ func phaseOrPending(p wfv1.WorkflowPhase) string {
 	return string(p)
 }
 
-// buildRecords reports the builds, newest first.
-func buildRecords(workflows []wfv1.Workflow) []v1alpha1.BuildRecord {
+// maxBuildRecords is the most builds status.build lists (the CRD's limit).
+const maxBuildRecords = 50
+
+// buildRecords reports the newest builds, newest first.
+func buildRecords(workflows []wfv1.Workflow, max int) []v1alpha1.BuildRecord {
 	var out []v1alpha1.BuildRecord
 	for i := range workflows {
+		if len(out) == max {
+			break
+		}
 		wf := &workflows[i]
 		rec := v1alpha1.BuildRecord{
 			Workflow: wf.Name,
