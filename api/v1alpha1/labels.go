@@ -8,6 +8,11 @@ const (
 	// Service and on its revision template, so every revision and pod has it.
 	LabelApp = "knapp.dev/app"
 
+	// LabelLogs marks the revision template (so every pod) of an App with
+	// spec.logs; the pod webhook's objectSelector selects on it, so pods of
+	// other Apps and of anything else never reach that webhook.
+	LabelLogs = "knapp.dev/logs"
+
 	// LabelDomain is the label Knative's config-domain selects on to give
 	// the platform's domain (sls-<cluster>.<suffix>) to knapp's Services.
 	LabelDomain = "knapp.dev/domain"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"sort"
 	"strings"
 
@@ -39,6 +40,10 @@ type Config struct {
 	URLScheme string `json:"urlScheme,omitempty"`
 	// BuildTemplate is the Argo template builds use when an App names none.
 	BuildTemplate BuildTemplate `json:"buildTemplate,omitempty"`
+	// LogRoot is the node directory under which App pods' log directories
+	// (<logRoot>/<namespace>/<app>) are mounted, where the node's log
+	// shipper reads them.
+	LogRoot string `json:"logRoot,omitempty"`
 }
 
 // BuildTemplate names an Argo WorkflowTemplate or ClusterWorkflowTemplate.
@@ -74,6 +79,7 @@ func Default() Config {
 		ClusterDomain:           "cluster.local",
 		URLScheme:               "http",
 		BuildTemplate:           BuildTemplate{Name: "knapp-build", ClusterScope: true},
+		LogRoot:                 "/var/log/knapp",
 	}
 }
 
@@ -114,6 +120,9 @@ func (c Config) Validate() error {
 	}
 	if msgs := validation.IsDNS1123Subdomain(c.BuildTemplate.Name); len(msgs) > 0 {
 		errs = append(errs, fmt.Errorf("buildTemplate.name %q: %s", c.BuildTemplate.Name, strings.Join(msgs, "; ")))
+	}
+	if !path.IsAbs(c.LogRoot) || path.Clean(c.LogRoot) != c.LogRoot || c.LogRoot == "/" {
+		errs = append(errs, fmt.Errorf("logRoot %q: want an absolute, clean directory other than /", c.LogRoot))
 	}
 	if c.URLScheme != "http" && c.URLScheme != "https" {
 		errs = append(errs, fmt.Errorf("urlScheme %q: use http or https", c.URLScheme))

@@ -87,6 +87,11 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 25}})),
 		in: serviceInputs{Revisions: existing},
 	}, {
+		// Pods of an App with logs carry knapp.dev/logs, which the pod
+		// webhook selects on.
+		name: "logs-label-on-pods",
+		app:  newApp(func(a *v1alpha1.App) { a.Spec.Logs = &v1alpha1.Logs{Path: "/app/logs"} }),
+	}, {
 		name: "argocd-metadata-not-copied",
 		app: newApp(withLabels(
 			map[string]string{"app.kubernetes.io/instance": "team-a-shop", "team": "a"},

@@ -35,9 +35,13 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 	if err != nil {
 		return servingv1.RevisionTemplateSpec{}, err
 	}
+	labels := map[string]string{v1alpha1.LabelApp: app.Name}
+	if app.Spec.Logs != nil {
+		labels[v1alpha1.LabelLogs] = "true"
+	}
 	tmpl := servingv1.RevisionTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      map[string]string{v1alpha1.LabelApp: app.Name},
+			Labels:      labels,
 			Annotations: ScalingAnnotations(app, env),
 		},
 		Spec: servingv1.RevisionSpec{
