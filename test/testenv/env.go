@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 )
 
 // Env is a running control plane with knapp's, Knative's, Istio's and Argo
@@ -23,14 +25,34 @@ type Env struct {
 	// Scheme is NewScheme's.
 	Scheme *runtime.Scheme
 
-	env         *envtest.Environment
-	stopWebhook func() error
+	env           *envtest.Environment
+	webhookServer webhook.Server
+	stopWebhook   func() error
+}
+
+// Option changes what Start starts.
+type Option func(*envtest.Environment)
+
+// WithWebhookConfigs also installs the webhook configurations in these YAML
+// files (such as knapp's own in config/webhook). envtest points their
+// services at the test's webhook server; register their handlers with
+// RegisterWebhook before writing anything they admit.
+func WithWebhookConfigs(paths ...string) Option {
+	return func(e *envtest.Environment) {
+		e.WebhookInstallOptions.Paths = append(e.WebhookInstallOptions.Paths, paths...)
+	}
+}
+
+// RegisterWebhook serves an admission handler at path on the webhook
+// server the apiserver calls over TLS.
+func (e *Env) RegisterWebhook(path string, h http.Handler) {
+	e.webhookServer.Register(path, h)
 }
 
 // Start starts etcd, kube-apiserver and the Knative webhook server, and
 // installs the CRDs and webhook configurations. ctx bounds only the start;
 // call Stop to end it all.
-func Start(ctx context.Context) (*Env, error) {
+func Start(ctx context.Context, opts ...Option) (*Env, error) {
 	assets, err := BinaryAssetsDir()
 	if err != nil {
 		return nil, err
@@ -60,6 +82,9 @@ func Start(ctx context.Context) (*Env, error) {
 		ErrorIfCRDPathMissing: true,
 		WebhookInstallOptions: knativeWebhookOptions(),
 	}
+	for _, o := range opts {
+		o(env)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
@@ -68,7 +93,7 @@ func Start(ctx context.Context) (*Env, error) {
 	// make polling parallel tests wait on the client, not on the server.
 	cfg.QPS, cfg.Burst = 500, 1000
 	e := &Env{Config: cfg, Scheme: scheme, env: env}
-	if e.stopWebhook, err = startWebhookServer(&env.WebhookInstallOptions); err != nil {
+	if e.webhookServer, e.stopWebhook, err = startWebhookServer(&env.WebhookInstallOptions); err != nil {
 		return nil, errors.Join(err, e.Stop())
 	}
 	if e.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {

@@ -89,14 +89,14 @@ func knativeWebhookOptions() envtest.WebhookInstallOptions {
 // and certificates envtest prepared, and returns once the server accepts
 // TLS connections, because with failurePolicy Fail no Knative Service can
 // be written before. stop shuts it down and waits for it.
-func startWebhookServer(o *envtest.WebhookInstallOptions) (stop func() error, err error) {
+func startWebhookServer(o *envtest.WebhookInstallOptions) (srv webhook.Server, stop func() error, err error) {
 	// The certificate is loaded once rather than watched: envtest never
 	// rotates it, and a watcher would log errors when Stop deletes it.
 	cert, err := tls.LoadX509KeyPair(filepath.Join(o.LocalServingCertDir, "tls.crt"), filepath.Join(o.LocalServingCertDir, "tls.key"))
 	if err != nil {
-		return nil, fmt.Errorf("knative webhook server: %w", err)
+		return nil, nil, fmt.Errorf("knative webhook server: %w", err)
 	}
-	srv := webhook.NewServer(webhook.Options{
+	srv = webhook.NewServer(webhook.Options{
 		Host: o.LocalServingHost,
 		Port: o.LocalServingPort,
 		TLSOpts: []func(*tls.Config){func(c *tls.Config) {
@@ -119,16 +119,16 @@ func startWebhookServer(o *envtest.WebhookInstallOptions) (stop func() error, er
 	for {
 		err := started(&http.Request{})
 		if err == nil {
-			return stop, nil
+			return srv, stop, nil
 		}
 		select {
 		case serr := <-done:
 			cancel()
-			return nil, fmt.Errorf("knative webhook server: %w", errors.Join(serr, err))
+			return nil, nil, fmt.Errorf("knative webhook server: %w", errors.Join(serr, err))
 		case <-time.After(100 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return nil, errors.Join(fmt.Errorf("knative webhook server did not start: %w", err), stop())
+			return nil, nil, errors.Join(fmt.Errorf("knative webhook server did not start: %w", err), stop())
 		}
 	}
 }
