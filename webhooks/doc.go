@@ -1,5 +1,5 @@
-// Package webhooks will hold knapp's admission webhooks: the pod webhook
-// that injects host-path log volumes (webhooks/podlogs) and the App's
-// validation and defaulting. Until they exist, an App that sets spec.logs
-// reports LogsReady=False with reason NotImplemented.
+// Package webhooks groups knapp's admission webhooks: podlogs injects the
+// node log directory into pods of Apps with spec.logs, and appvalidation
+// validates and defaults Apps. cmd/knapp serves both on the manager's
+// webhook server; config/webhook holds their configurations.
 package webhooks

@@ -40,9 +40,6 @@ var partConditions = []string{
 const (
 	// ReasonReady: the part is as asked.
 	ReasonReady = "Ready"
-	// ReasonNotImplemented: the App asks for a feature this version of knapp
-	// does not act on yet.
-	ReasonNotImplemented = "NotImplemented"
 	// ReasonDeploying: knapp wrote the change and waits for Knative to act.
 	ReasonDeploying = "Deploying"
 	// ReasonInvalidSpec: the spec cannot become a valid child object.
@@ -112,11 +109,9 @@ func (s *AppStatus) MarkSchedules(status metav1.ConditionStatus, reason, message
 	s.setCondition(ConditionSchedulesReady, status, reason, message)
 }
 
-// MarkNotImplemented records that the App asks for a part this version of
-// knapp does not act on, so the request is never silently ignored.
-func (s *AppStatus) MarkNotImplemented(conditionType, field, what string) {
-	s.setCondition(conditionType, metav1.ConditionFalse, ReasonNotImplemented,
-		field+" is accepted but not acted on yet: "+what+" is not implemented in this version of knapp.")
+// MarkLogs records whether the App's pods can get their log directory.
+func (s *AppStatus) MarkLogs(status metav1.ConditionStatus, reason, message string) {
+	s.setCondition(ConditionLogsReady, status, reason, message)
 }
 
 // ClearCondition removes a part's condition, for parts the App no longer asks for.

@@ -28,10 +28,10 @@ func TestComputeReady(t *testing.T) {
 		name: "a false part wins over an unknown one, in order",
 		mark: func(s *AppStatus) {
 			s.MarkServiceUnknown(ReasonDeploying, "rolling out")
-			s.MarkNotImplemented(ConditionLogsReady, "spec.logs", "logs")
-			s.MarkNotImplemented(ConditionBuildSucceeded, "spec.build", "builds")
+			s.MarkLogs(metav1.ConditionFalse, "PodSecurityBaseline", "namespace forbids hostPath")
+			s.MarkBuild(metav1.ConditionFalse, "BuildFailed", "exit code 1")
 		},
-		wantStatus: metav1.ConditionFalse, wantReason: ReasonNotImplemented,
+		wantStatus: metav1.ConditionFalse, wantReason: "BuildFailed",
 	}, {
 		name:       "service refused",
 		mark:       func(s *AppStatus) { s.MarkServiceNotReady(ReasonRevisionNotFound, "spec.release.stable: gone") },
@@ -82,7 +82,7 @@ func TestMarkingTheSameStateKeepsTransitionTime(t *testing.T) {
 
 func TestClearCondition(t *testing.T) {
 	var s AppStatus
-	s.MarkNotImplemented(ConditionLogsReady, "spec.logs", "logs")
+	s.MarkLogs(metav1.ConditionTrue, ReasonReady, "mounted")
 	s.ClearCondition(ConditionLogsReady)
 	if s.GetCondition(ConditionLogsReady) != nil {
 		t.Error("LogsReady still present after ClearCondition")

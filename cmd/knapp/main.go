@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -45,6 +46,8 @@ func run() error {
 	flag.StringVar(&hookAddr, "hook-bind-address", ":8082", "Address of the build hook API (POST /hooks/v1/namespaces/{namespace}/apps/{name}/builds); 0 turns it off.")
 	flag.StringVar(&platformConfig, "platform-config", "", "YAML file with the platform's settings (cluster name, domain suffix, environments); built-in defaults when empty.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
+	var webhooks webhookFlags
+	webhooks.bind(flag.CommandLine)
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -74,6 +77,7 @@ func run() error {
 		Cache:                  app.CacheOptions(cfg),
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: probeAddr,
+		WebhookServer:          webhook.NewServer(webhooks.serverOptions()),
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "knapp.knapp.dev",
 	})
@@ -89,6 +93,9 @@ func run() error {
 	}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the App controller: %w", err)
+	}
+	if err := setupWebhooks(mgr, &webhooks, cfg.LogRoot); err != nil {
+		return err
 	}
 	if hookAddr != "0" {
 		hooks := hookapi.NewHandler(app.HookBuilds{Reconciler: reconciler}, hookapi.Options{Logger: ctrl.Log.WithName("hooks")})

@@ -57,8 +57,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	before := app.DeepCopy()
 
-	reconcileErr := r.reconcileParts(ctx, app)
-	markUnimplemented(app)
+	reconcileErr := errors.Join(r.reconcileParts(ctx, app), r.reconcileLogs(ctx, app))
 	app.Status.ComputeReady(app.Generation)
 
 	if equality.Semantic.DeepEqual(before.Status, app.Status) || r.statusWrites.alreadyWritten(before, &app.Status) {

@@ -22,8 +22,9 @@ type knappProcess struct {
 }
 
 // optionalFlags are passed only if the binary lists them in --help: in dev
-// the metrics and probe ports would only collide with other processes.
-var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
+// the metrics and probe ports would only collide with other processes, and
+// the webhooks have no certificate or Service to be reached at.
+var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--enable-webhooks=false"}
 
 // startKnapp starts bin/knapp with --kubeconfig, streaming its output with a
 // "knapp | " prefix.

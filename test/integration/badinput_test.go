@@ -139,29 +139,45 @@ func TestUnknownEnvironment(t *testing.T) {
 	})
 }
 
-// Parts of the spec this version does not act on say so in status.
-func TestUnimplementedPartsAreReported(t *testing.T) {
+// An App with logs in a namespace whose Pod Security level forbids hostPath
+// says so, instead of its pods silently never starting; relabelling the
+// namespace fixes it.
+func TestLogsReadyFollowsPodSecurity(t *testing.T) {
 	t.Parallel()
-	ns := newNamespace(t, nil)
-	app := newApp(ns, "shop", func(a *v1alpha1.App) {
-		a.Spec.Logs = &v1alpha1.Logs{Path: "/app/logs"}
-	})
+	ns := newNamespace(t, map[string]string{"pod-security.kubernetes.io/enforce": "baseline"})
+	app := newApp(ns, "shop", func(a *v1alpha1.App) { a.Spec.Logs = &v1alpha1.Logs{Path: "/app/logs"} })
 	create(t, app)
 	key := client.ObjectKeyFromObject(app)
-	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented))
-	if err := conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonNotImplemented)(got); err != nil {
+	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionFalse, "PodSecurityBaseline"))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionLogsReady).Message; !contains(msg, ns, "baseline", "pod-security.kubernetes.io/enforce") {
+		t.Errorf("message %q", msg)
+	}
+	if err := conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, "PodSecurityBaseline")(got); err != nil {
 		t.Error(err)
 	}
-	if got.Status.GetCondition(v1alpha1.ConditionBuildSucceeded) != nil {
-		t.Error("BuildSucceeded reported for an App without spec.build")
+	// The Service is still made; its pods would be refused, which status says.
+	ksvc := waitForService(t, key, anyService)
+	if ksvc.Spec.Template.Labels[v1alpha1.LabelLogs] != "true" {
+		t.Errorf("template labels %v: the pod webhook would not select the pods", ksvc.Spec.Template.Labels)
 	}
-	// The Service is still made: the parts knapp does implement go ahead.
-	waitForService(t, key, anyService)
+
+	eventually(t, "relabelling the namespace", func(ctx context.Context) error {
+		nsObj := &corev1Namespace{}
+		if err := k8s.Get(ctx, client.ObjectKey{Name: ns}, nsObj); err != nil {
+			return err
+		}
+		nsObj.Labels["pod-security.kubernetes.io/enforce"] = "privileged"
+		return k8s.Update(ctx, nsObj)
+	})
+	got = waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionLogsReady).Message; !contains(msg, "/var/log/knapp/"+ns+"/shop", "/app/logs") {
+		t.Errorf("message %q", msg)
+	}
 
 	updateApp(t, key, func(a *v1alpha1.App) { a.Spec.Logs = nil })
 	waitForApp(t, key, func(a *v1alpha1.App) error {
 		if a.Status.GetCondition(v1alpha1.ConditionLogsReady) != nil {
-			return errorf("conditions of removed parts remain: %+v", a.Status.Conditions)
+			return errorf("LogsReady still reported: %+v", a.Status.Conditions)
 		}
 		return nil
 	})

@@ -1,0 +1,145 @@
+package appvalidation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gomodules.xyz/jsonpatch/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// The paths the webhooks are served at; config/webhook/appvalidation.yaml
+// names them.
+const (
+	// ValidatePath serves the ValidatingWebhookConfiguration knapp-app-validation.
+	ValidatePath = "/validate-knapp-dev-v1alpha1-app"
+	// DefaultPath serves the MutatingWebhookConfiguration knapp-app-defaulting.
+	DefaultPath = "/mutate-knapp-dev-v1alpha1-app"
+)
+
+// GroupKind is the App's, for errors.
+var GroupKind = v1alpha1.GroupVersion.WithKind("App").GroupKind()
+
+// Validator is the App's admission.CustomValidator: Validate on create,
+// ValidateUpdate on update, nothing on delete. Its errors are one 422
+// Invalid naming every field, as the apiserver's own validation reports
+// them, so kubectl prints each; its warnings are Warnings and
+// UpdateWarnings.
+type Validator struct{}
+
+var _ admission.CustomValidator = Validator{}
+
+// ValidateCreate implements admission.CustomValidator.
+func (Validator) ValidateCreate(_ context.Context, obj runtime.Object) (admission.Warnings, error) {
+	app, err := asApp(obj)
+	if err != nil {
+		return nil, err
+	}
+	return Warnings(app), invalid(app, Validate(app))
+}
+
+// ValidateUpdate implements admission.CustomValidator.
+func (Validator) ValidateUpdate(_ context.Context, oldObj, newObj runtime.Object) (admission.Warnings, error) {
+	old, err := asApp(oldObj)
+	if err != nil {
+		return nil, err
+	}
+	app, err := asApp(newObj)
+	if err != nil {
+		return nil, err
+	}
+	return UpdateWarnings(old, app), invalid(app, ValidateUpdate(old, app))
+}
+
+// ValidateDelete implements admission.CustomValidator; every App may go.
+func (Validator) ValidateDelete(context.Context, runtime.Object) (admission.Warnings, error) {
+	return nil, nil
+}
+
+// Defaulter is the App's admission.CustomDefaulter: Default.
+type Defaulter struct{}
+
+var _ admission.CustomDefaulter = Defaulter{}
+
+// Default implements admission.CustomDefaulter.
+func (Defaulter) Default(_ context.Context, obj runtime.Object) error {
+	app, err := asApp(obj)
+	if err != nil {
+		return err
+	}
+	Default(app)
+	return nil
+}
+
+func asApp(obj runtime.Object) (*v1alpha1.App, error) {
+	app, ok := obj.(*v1alpha1.App)
+	if !ok || app == nil {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected an App (%s), got %T", v1alpha1.GroupVersion, obj))
+	}
+	return app, nil
+}
+
+// invalid is nil for no errors, else a 422 Invalid for the App.
+func invalid(app *v1alpha1.App, errs field.ErrorList) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return apierrors.NewInvalid(GroupKind, app.Name, errs)
+}
+
+// NewValidatingWebhook is the validating webhook's handler, to serve at
+// ValidatePath.
+func NewValidatingWebhook(scheme *runtime.Scheme) *admission.Webhook {
+	return admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{})
+}
+
+// NewDefaultingWebhook is the defaulting webhook's handler, to serve at
+// DefaultPath. Its patch holds only what Default sets.
+func NewDefaultingWebhook(scheme *runtime.Scheme) *admission.Webhook {
+	wh := admission.WithCustomDefaulter(scheme, &v1alpha1.App{}, Defaulter{})
+	wh.Handler = defaultsOnly{wh.Handler}
+	return wh
+}
+
+// defaultedPaths are the JSON pointers of what Default sets.
+var defaultedPaths = []string{"/spec/build", "/spec/schedules"}
+
+// defaultsOnly drops patch operations outside defaultedPaths.
+// controller-runtime's defaulter patches the difference between the request's
+// JSON and the App marshalled back, which also adds what Go writes for
+// empty structs (spec.template: {}, status: {}); the patch should hold the
+// defaults and nothing else.
+type defaultsOnly struct {
+	admission.Handler
+}
+
+func (h defaultsOnly) Handle(ctx context.Context, req admission.Request) admission.Response {
+	resp := h.Handler.Handle(ctx, req)
+	resp.Patches = slices.DeleteFunc(resp.Patches, func(op jsonpatch.JsonPatchOperation) bool {
+		for _, p := range defaultedPaths {
+			if op.Path == p || strings.HasPrefix(op.Path, p+"/") {
+				return false
+			}
+		}
+		return true
+	})
+	if len(resp.Patches) == 0 {
+		resp.PatchType = nil
+	}
+	return resp
+}
+
+// Register serves both webhooks on server, at ValidatePath and DefaultPath.
+// scheme must know the App (v1alpha1.AddToScheme).
+func Register(server webhook.Server, scheme *runtime.Scheme) {
+	server.Register(ValidatePath, NewValidatingWebhook(scheme))
+	server.Register(DefaultPath, NewDefaultingWebhook(scheme))
+}

@@ -1,0 +1,151 @@
+package podlogs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"knapp.dev/knapp/api/v1alpha1"
+)
+
+// Path is where the webhook server serves the handler; the
+// MutatingWebhookConfiguration (config/webhook/podlogs.yaml) calls it.
+const Path = "/mutate-v1-pod-logs"
+
+// AppGetter looks an App up.
+type AppGetter interface {
+	// GetApp returns the App; an error for which apierrors.IsNotFound is
+	// true means there is none.
+	GetApp(ctx context.Context, namespace, name string) (*v1alpha1.App, error)
+}
+
+// ClientApps is an AppGetter over a controller-runtime client, such as the
+// manager's cached client (which already watches Apps for the reconciler).
+type ClientApps struct {
+	Reader client.Reader
+}
+
+// GetApp implements AppGetter.
+func (c ClientApps) GetApp(ctx context.Context, namespace, name string) (*v1alpha1.App, error) {
+	app := &v1alpha1.App{}
+	if err := c.Reader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, app); err != nil {
+		return nil, err
+	}
+	return app, nil
+}
+
+// Handler is the admission handler of pod CREATE: it injects the log
+// directory into pods of Apps with spec.logs (see Inject).
+//
+//   - not a pod CREATE, no knapp.dev/app label, no such App, or an App
+//     without spec.logs: allowed unchanged, with the reason;
+//   - a pod that declares a hostPath volume other than exactly the one Inject
+//     would make: denied, naming the volume;
+//   - Inject fails (no such container, a bad logs.path, a mount path
+//     collision): denied with the reason, as the pod would otherwise run
+//     without its logs;
+//   - the App cannot be looked up: an error (500); the webhook's
+//     failurePolicy Fail keeps the pod from starting without its logs, and
+//     the ReplicaSet controller retries;
+//   - otherwise: allowed with the JSON patch from the pod to the injected pod.
+type Handler struct {
+	// Apps looks up the App named by the pod's knapp.dev/app label.
+	Apps AppGetter
+	// Config is the platform's part (the log root).
+	Config Config
+	// Decoder decodes the pod; when nil, the pod is read as plain JSON.
+	Decoder admission.Decoder
+}
+
+var _ admission.Handler = (*Handler)(nil)
+
+var podResource = corev1.SchemeGroupVersion.WithResource("pods")
+
+// Handle implements admission.Handler.
+func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if req.Operation != admissionv1.Create {
+		return admission.Allowed(fmt.Sprintf("knapp injects logs on pod CREATE only, not %s", req.Operation))
+	}
+	// matchPolicy Equivalent: Resource is what the webhook registered for
+	// (v1 pods), whatever version the client used.
+	if req.Resource.Group != podResource.Group || req.Resource.Resource != podResource.Resource || req.SubResource != "" {
+		return admission.Allowed("not a pod; knapp injects logs into pods only")
+	}
+	pod := &corev1.Pod{}
+	if err := h.decode(req, pod); err != nil {
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the pod: %w", err))
+	}
+	appName := pod.Labels[v1alpha1.LabelApp]
+	if appName == "" {
+		return admission.Allowed("the pod has no " + v1alpha1.LabelApp + " label; no logs to inject")
+	}
+	ns := req.Namespace
+	if ns == "" {
+		return admission.Errored(http.StatusBadRequest, errors.New("the admission request has no namespace"))
+	}
+	log := logf.FromContext(ctx).WithValues("namespace", ns, "app", appName)
+
+	app, err := h.Apps.GetApp(ctx, ns, appName)
+	switch {
+	case apierrors.IsNotFound(err):
+		return admission.Allowed(fmt.Sprintf("no App %s/%s; no logs to inject", ns, appName))
+	case err != nil:
+		log.Error(err, "looking up the App of a pod")
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: %w", ns, appName, err))
+	case app == nil:
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: no App and no error", ns, appName))
+	case app.Spec.Logs == nil:
+		return admission.Allowed(fmt.Sprintf("App %s/%s has no spec.logs; no logs to inject", ns, appName))
+	}
+
+	hostPath, err := HostPath(h.Config, ns, app.Name)
+	if err != nil {
+		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err))
+	}
+	if name := declaredHostPath(pod.Spec.Volumes, hostPath); name != "" {
+		return admission.Denied(fmt.Sprintf("%v (volume %q)", ErrHostPathVolume, name))
+	}
+	if err := Inject(pod, ns, app, h.Config); err != nil {
+		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err))
+	}
+	mutated, err := json.Marshal(pod)
+	if err != nil {
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding the pod: %w", err))
+	}
+	resp := admission.PatchResponseFromRaw(req.Object.Raw, mutated)
+	log.V(1).Info("injected the log directory", "hostPath", hostPath, "patchOps", len(resp.Patches))
+	return resp
+}
+
+func (h *Handler) decode(req admission.Request, pod *corev1.Pod) error {
+	if h.Decoder != nil {
+		return h.Decoder.Decode(req, pod)
+	}
+	if len(req.Object.Raw) == 0 {
+		return errors.New("the request has no object")
+	}
+	return json.Unmarshal(req.Object.Raw, pod)
+}
+
+// declaredHostPath returns the name of the first hostPath volume that is not
+// exactly the one Inject makes for hostPath ("" if none). knapp-logs as
+// Inject made it is accepted, so a reinvocation finds nothing to deny.
+func declaredHostPath(vols []corev1.Volume, hostPath string) string {
+	ours := logsVolume(hostPath)
+	for i := range vols {
+		if vols[i].HostPath != nil && !equality.Semantic.DeepEqual(vols[i], ours) {
+			return vols[i].Name
+		}
+	}
+	return ""
+}
