@@ -488,6 +488,11 @@ type BuildStatus struct {
 	// successful build.
 	// +optional
 	Image string `json:"image,omitempty"`
+	// SpecWorkflow is the build Workflow of spec.build's current inputs, as
+	// last reconciled: when the spec returns to inputs built before, that
+	// build becomes the newest again.
+	// +optional
+	SpecWorkflow string `json:"specWorkflow,omitempty"`
 	// Builds are the App's build Workflows, newest first.
 	// +optional
 	// +kubebuilder:validation:MaxItems=50

@@ -52,6 +52,17 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
 		return "", err
 	}
+	specName := resources.BuildWorkflowName(app, specTrigger(b))
+	if app.Status.Build == nil || app.Status.Build.SpecWorkflow != specName {
+		// The spec's build inputs changed since the last reconcile. If they
+		// were built before (a revision set back), that build is what the
+		// spec asks for now: make it the newest again.
+		if err := r.retriggerBuild(ctx, workflows, specName); err != nil {
+			app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
+			return "", err
+		}
+		sortNewestFirst(workflows)
+	}
 	image, imageErr := newestBuiltImage(workflows)
 
 	var startErr error
@@ -73,10 +84,11 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 	if imageErr != nil {
 		log.FromContext(ctx).Info("ignoring a build with an invalid digest", "error", imageErr.Error())
 	}
-	if err := r.pruneBuilds(ctx, app, workflows, resources.BuildWorkflowName(app, specTrigger(b))); err != nil {
+	workflows, err = r.pruneBuilds(ctx, app, workflows, specName)
+	if err != nil {
 		startErr = errors.Join(startErr, err)
 	}
-	app.Status.Build = &v1alpha1.BuildStatus{Image: image, Builds: buildRecords(workflows, maxBuildRecords)}
+	app.Status.Build = &v1alpha1.BuildStatus{Image: image, SpecWorkflow: specName, Builds: buildRecords(workflows, maxBuildRecords)}
 	return image, startErr
 }
 
@@ -178,8 +190,31 @@ func (r *Reconciler) buildWorkflows(ctx context.Context, app *v1alpha1.App) ([]w
 			out = append(out, wf)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return triggeredAt(&out[j]).Before(triggeredAt(&out[i])) })
+	sortNewestFirst(out)
 	return out, nil
+}
+
+func sortNewestFirst(workflows []wfv1.Workflow) {
+	sort.SliceStable(workflows, func(i, j int) bool { return triggeredAt(&workflows[j]).Before(triggeredAt(&workflows[i])) })
+}
+
+// retriggerBuild stamps the named build (if it exists) as triggered now.
+func (r *Reconciler) retriggerBuild(ctx context.Context, workflows []wfv1.Workflow, name string) error {
+	for i := range workflows {
+		wf := &workflows[i]
+		if wf.Name != name {
+			continue
+		}
+		patch := client.MergeFrom(wf.DeepCopy())
+		if wf.Annotations == nil {
+			wf.Annotations = map[string]string{}
+		}
+		wf.Annotations[v1alpha1.AnnotationBuildTriggeredAt] = time.Now().UTC().Format(time.RFC3339Nano)
+		if err := r.Client.Patch(ctx, wf, patch); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("marking build %s as the spec's again: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // triggeredAt is when knapp started a build: its annotation, else (a
@@ -193,8 +228,9 @@ func triggeredAt(wf *wfv1.Workflow) time.Time {
 
 // pruneBuilds deletes finished builds beyond the history limit, keeping
 // every running build, the build whose image the App runs, and the build of
-// the current spec (deleting it would start it again).
-func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, specBuild string) error {
+// the current spec (deleting it would start it again). It returns the
+// builds that remain.
+func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, specBuild string) ([]wfv1.Workflow, error) {
 	limit := defaultBuildHistoryLimit
 	if app.Spec.Build.HistoryLimit != nil {
 		limit = int(*app.Spec.Build.HistoryLimit)
@@ -202,19 +238,23 @@ func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflo
 	deployed := newestSucceeded(workflows)
 	kept := 0
 	var errs []error
+	remaining := make([]wfv1.Workflow, 0, len(workflows))
 	for i := range workflows {
 		wf := &workflows[i]
 		if !wf.Status.Phase.Completed() || wf.Name == deployed || wf.Name == specBuild {
+			remaining = append(remaining, *wf)
 			continue
 		}
 		if kept++; kept <= limit {
+			remaining = append(remaining, *wf)
 			continue
 		}
 		if err := r.Client.Delete(ctx, wf); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, fmt.Errorf("pruning build %s: %w", wf.Name, err))
+			remaining = append(remaining, *wf)
 		}
 	}
-	return errors.Join(errs...)
+	return remaining, errors.Join(errs...)
 }
 
 func hasWorkflow(workflows []wfv1.Workflow, name string) bool {

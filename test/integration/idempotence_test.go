@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -9,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
 // Once an App is in place, a reconcile that finds nothing changed writes
@@ -42,6 +44,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 func assertSteadyStateWritesNothing(t *testing.T, app *v1alpha1.App) {
 	t.Helper()
 	key, ns := client.ObjectKeyFromObject(app), app.Namespace
+	waitForCacheToCatchUp(t, key)
 	start := len(writes.inNamespace(ns))
 	startEvents := recorder.about(ns, app.Name)
 	for range 3 {
@@ -55,6 +58,28 @@ func assertSteadyStateWritesNothing(t *testing.T, app *v1alpha1.App) {
 	if n := recorder.about(ns, app.Name); n != startEvents {
 		t.Fatalf("reconciles with nothing changed emitted %d events", n-startEvents)
 	}
+}
+
+// waitForCacheToCatchUp waits until knapp's cache holds the App and its
+// Knative Service as the apiserver does: a reconcile that reads a cache
+// lagging behind the last write would compute from stale inputs, which is
+// not the steady state under test.
+func waitForCacheToCatchUp(t *testing.T, key client.ObjectKey) {
+	t.Helper()
+	eventually(t, "knapp's cache to catch up", func(ctx context.Context) error {
+		for _, pair := range [][2]client.Object{{&v1alpha1.App{}, &v1alpha1.App{}}, {&servingv1.Service{}, &servingv1.Service{}}} {
+			if err := k8s.Get(ctx, key, pair[0]); err != nil {
+				return err
+			}
+			if err := reconciler.Client.Get(ctx, key, pair[1]); err != nil {
+				return err
+			}
+			if pair[0].GetResourceVersion() != pair[1].GetResourceVersion() {
+				return fmt.Errorf("%T at %s in the cache, %s in the apiserver", pair[0], pair[1].GetResourceVersion(), pair[0].GetResourceVersion())
+			}
+		}
+		return nil
+	})
 }
 
 // assertWrites checks the count of writes in ns by "verb Kind
