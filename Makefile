@@ -40,6 +40,17 @@ controlplane: ## Install etcd and build kube-apiserver and kubectl (cached).
 test: ## Run the unit and integration tests against a real kube-apiserver and etcd.
 	bash test/run-tests.sh
 
+FUZZTIME ?= 30s
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (default 30s), from the checked-in seeds.
+	go test -run XXX -fuzz=FuzzInject -fuzztime=$(FUZZTIME) ./webhooks/podlogs/
+	go test -run XXX -fuzz=FuzzValidate -fuzztime=$(FUZZTIME) ./webhooks/appvalidation/
+
+.PHONY: bench
+bench: ## Go benchmarks of the builders and the pod webhook (figures, no assertions).
+	go test -run XXX -bench . -benchmem ./controllers/app/resources/ ./webhooks/podlogs/
+
 .PHONY: dev
 dev: ## Run knapp on a local control plane with the sample Apps.
 	bash test/dev/run.sh $(DEV_ARGS)
