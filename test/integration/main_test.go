@@ -6,11 +6,9 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"knapp.dev/knapp/controllers/app"
@@ -29,7 +27,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" && os.Getenv("CI") != "true" {
+	if testenv.SkipSuite() {
 		fmt.Println("skipping integration tests: KUBEBUILDER_ASSETS is not set (make test sets it)")
 		os.Exit(0)
 	}
@@ -37,7 +35,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.Level(zapLevel())))
+	testenv.SetupLogging()
 	var err error
 	env, err = testenv.Start(context.Background())
 	if err != nil {
@@ -101,14 +99,6 @@ func startManager(ctx context.Context, cfg *rest.Config) (<-chan error, error) {
 		return nil, fmt.Errorf("the manager's cache did not sync")
 	}
 	return done, nil
-}
-
-// zapLevel keeps knapp's logs to errors unless KNAPP_TEST_VERBOSE is set.
-func zapLevel() zapcore.Level {
-	if os.Getenv("KNAPP_TEST_VERBOSE") != "" {
-		return zapcore.DebugLevel
-	}
-	return zapcore.ErrorLevel
 }
 
 // neverWroteAppSpec checks, after every test ran, that knapp wrote no App

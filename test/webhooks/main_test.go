@@ -14,12 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/test/testenv"
@@ -36,7 +33,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" && os.Getenv("CI") != "true" {
+	if testenv.SkipSuite() {
 		fmt.Println("skipping webhook tests: KUBEBUILDER_ASSETS is not set (make test sets it)")
 		os.Exit(0)
 	}
@@ -44,7 +41,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.Level(zapLevel())))
+	testenv.SetupLogging()
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "finding the repository:", err)
@@ -76,14 +73,6 @@ func run(m *testing.M) int {
 	env.RegisterWebhook(appvalidation.DefaultPath, appvalidation.NewDefaultingWebhook(env.Scheme))
 
 	return m.Run()
-}
-
-// zapLevel keeps the webhooks' logs to errors unless KNAPP_TEST_VERBOSE is set.
-func zapLevel() zapcore.Level {
-	if os.Getenv("KNAPP_TEST_VERBOSE") != "" {
-		return zapcore.DebugLevel
-	}
-	return zapcore.ErrorLevel
 }
 
 // newNamespace makes a namespace of the test's own with a generated name
