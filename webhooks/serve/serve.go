@@ -1,0 +1,87 @@
+// Package serve registers knapp's admission webhooks on the manager's
+// webhook server, with their certificates from cert-manager (a mounted
+// directory) or made and rotated by knapp itself (open-policy-agent's
+// cert-controller), which then patches its CA into the webhook
+// configurations.
+package serve
+
+import (
+	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"knapp.dev/knapp/webhooks/appvalidation"
+	"knapp.dev/knapp/webhooks/podlogs"
+)
+
+// The names of knapp's webhook configurations (config/webhook).
+const (
+	PodLogsConfiguration       = "knapp-podlogs"
+	AppDefaultingConfiguration = "knapp-app-defaulting"
+	AppValidationConfiguration = "knapp-app-validation"
+)
+
+// Options say how the webhooks are served.
+type Options struct {
+	// CertDir holds tls.crt and tls.key.
+	CertDir string
+	// SelfSigned makes knapp make and rotate its certificates in Secret.
+	SelfSigned bool
+	// Secret keeps the self-signed CA and certificate.
+	Secret types.NamespacedName
+	// ServiceDNS is the webhook Service's DNS name, for the certificate.
+	ServiceDNS string
+	// LogRoot is the platform's node directory for pod logs.
+	LogRoot string
+}
+
+// Setup registers the webhooks on mgr's webhook server; with SelfSigned,
+// once the rotator has written the certificates. ready, if not nil, is
+// closed when they are registered.
+func Setup(mgr ctrl.Manager, o Options, ready chan<- struct{}) error {
+	register := func() {
+		server := mgr.GetWebhookServer()
+		server.Register(podlogs.Path, &admission.Webhook{Handler: &podlogs.Handler{
+			Apps:    podlogs.ClientApps{Reader: mgr.GetClient()},
+			Config:  podlogs.Config{LogRoot: o.LogRoot},
+			Decoder: admission.NewDecoder(mgr.GetScheme()),
+		}})
+		appvalidation.Register(server, mgr.GetScheme())
+		if ready != nil {
+			close(ready)
+		}
+	}
+	if !o.SelfSigned {
+		register()
+		return nil
+	}
+	certsReady := make(chan struct{})
+	if err := rotator.AddRotator(mgr, Rotator(o, certsReady)); err != nil {
+		return err
+	}
+	go func() {
+		<-certsReady
+		register()
+	}()
+	return nil
+}
+
+// Rotator is the cert-controller rotator for knapp's webhooks.
+func Rotator(o Options, ready chan struct{}) *rotator.CertRotator {
+	return &rotator.CertRotator{
+		SecretKey:      o.Secret,
+		CertDir:        o.CertDir,
+		CAName:         "knapp-webhook-ca",
+		CAOrganization: "knapp",
+		DNSName:        o.ServiceDNS,
+		IsReady:        ready,
+		Webhooks: []rotator.WebhookInfo{
+			{Name: PodLogsConfiguration, Type: rotator.Mutating},
+			{Name: AppDefaultingConfiguration, Type: rotator.Mutating},
+			{Name: AppValidationConfiguration, Type: rotator.Validating},
+		},
+		// Every replica serves webhooks, so every replica needs the certificate.
+		RequireLeaderElection: false,
+	}
+}
