@@ -169,9 +169,9 @@ type Scaling struct {
 	// +kubebuilder:validation:Maximum=1000
 	MaxScale *int32 `json:"maxScale,omitempty"`
 
-	// Target is the metric's value per pod that the autoscaler aims for
-	// (requests in flight, requests per second, or percent of the request
-	// for cpu and memory).
+	// Target is the metric's value per pod that the autoscaler aims for:
+	// requests in flight (concurrency), requests per second (rps), percent
+	// of the CPU request (cpu), or MiB (memory; required with it).
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	Target *int32 `json:"target,omitempty"`
