@@ -33,7 +33,7 @@
 //	400           unsupported event, malformed payload, no ref or commit
 //	401           no credentials, or a wrong signature or token
 //	403           a push of another repository than spec.build.git.url
-//	404           no such App, or the App has no spec.build.hook
+//	404           no such App, or the App has no spec.build.hook (one answer for both, so a caller without the secret cannot tell which Apps exist)
 //	405           a method other than POST
 //	409           a build of that commit exists (a replayed delivery); names the workflow
 //	413           a body larger than Options.MaxBodyBytes (default 1 MiB)

@@ -121,7 +121,9 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 	}
 
 	ref := ns + "/" + name
-	notFound := fail(http.StatusNotFound, "app %q not found", ref)
+	// One answer for "no such App" and "no hooks": a caller without the
+	// secret learns nothing about which Apps exist.
+	notFound := fail(http.StatusNotFound, "no app with build hooks at %q", ref)
 	if len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
 		return notFound
 	}
@@ -133,14 +135,15 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 		log.Error(err, "build hook could not get the App")
 		return fail(http.StatusInternalServerError, "could not read app %q; try again later", ref)
 	case app.Spec.Build == nil || app.Spec.Build.Hook == nil:
-		return fail(http.StatusNotFound, "build hooks are not enabled for app %q", ref)
+		return notFound
 	}
 
 	secretRef := ns + "/" + app.Spec.Build.Hook.SecretName
 	token, err := h.builds.HookToken(ctx, app)
 	switch {
 	case errors.Is(err, ErrSecretNotFound):
-		return fail(http.StatusServiceUnavailable, "the hook Secret %q of app %q is missing or has no key %q; the App's owner must create it", secretRef, ref, TokenKey)
+		log.Info("build hook Secret missing", "secret", secretRef)
+		return fail(http.StatusServiceUnavailable, "the hook Secret of app %q (spec.build.hook.secretName) is missing or has no key %q; the App's owner must create it", ref, TokenKey)
 	case err != nil:
 		log.Error(err, "build hook could not read the hook Secret", "secret", secretRef)
 		return fail(http.StatusInternalServerError, "could not read the hook Secret of app %q; try again later", ref)
@@ -149,7 +152,8 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 	// secret does not have.
 	token = bytes.TrimSpace(token)
 	if len(token) == 0 {
-		return fail(http.StatusServiceUnavailable, "the key %q of the hook Secret %q of app %q is empty; the App's owner must set it", TokenKey, secretRef, ref)
+		log.Info("build hook Secret empty", "secret", secretRef)
+		return fail(http.StatusServiceUnavailable, "the key %q of the hook Secret of app %q (spec.build.hook.secretName) is empty; the App's owner must set it", TokenKey, ref)
 	}
 
 	switch {
