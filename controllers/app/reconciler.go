@@ -85,14 +85,14 @@ func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) erro
 		return errors.Join(buildErr, r.markServiceError(app, err))
 	}
 	if err := r.reconcileDomain(ctx, app, d); err != nil {
-		return err
+		return errors.Join(buildErr, err)
 	}
 	ksvc, err := r.getService(ctx, app)
 	if errors.Is(err, errNotOwned) {
-		return nil
+		return buildErr
 	}
 	if err != nil {
-		return r.markServiceError(app, err)
+		return errors.Join(buildErr, r.markServiceError(app, err))
 	}
 	routesErr := r.reconcileRoutes(ctx, app, d, ksvc)
 	serviceErr := r.reconcileService(ctx, app, d, ksvc)
