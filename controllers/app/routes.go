@@ -36,9 +36,7 @@ func (r *Reconciler) reconcileRoutes(ctx context.Context, app *v1alpha1.App, d *
 	case err != nil:
 		return r.markRoutesError(app, fmt.Errorf("reading VirtualService %s: %w", key.Name, err))
 	case !metav1.IsControlledBy(existing, app):
-		app.Status.MarkRoutes(metav1.ConditionFalse, v1alpha1.ReasonNotOwned, fmt.Sprintf(
-			"A VirtualService named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it.",
-			key.Name, key.Namespace))
+		markRoutesNotOwned(app, key)
 		return nil
 	}
 
@@ -120,10 +118,14 @@ func (r *Reconciler) alreadyExists(ctx context.Context, app *v1alpha1.App, key t
 	if metav1.IsControlledBy(live, app) {
 		return fmt.Errorf("VirtualService %s exists but is not in the cache yet; retrying", key.Name)
 	}
+	markRoutesNotOwned(app, key)
+	return nil
+}
+
+func markRoutesNotOwned(app *v1alpha1.App, key types.NamespacedName) {
 	app.Status.MarkRoutes(metav1.ConditionFalse, v1alpha1.ReasonNotOwned, fmt.Sprintf(
 		"A VirtualService named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it.",
 		key.Name, key.Namespace))
-	return nil
 }
 
 // virtualServiceEqual compares what knapp owns of a VirtualService. Istio
