@@ -37,7 +37,7 @@
 //	405           a method other than POST
 //	409           a build of that commit exists (a replayed delivery); names the workflow
 //	413           a body larger than Options.MaxBodyBytes (default 1 MiB)
-//	503           the hook Secret, or its key token, is missing
+//	503           the hook Secret, or its key token, is missing; or the build cannot start (the reason, such as a missing build template, is in the answer)
 //	500           the cluster could not be asked; see knapp's log
 //
 // The handler reads the cluster and starts builds only through the Builds

@@ -242,8 +242,10 @@ func (h *handler) start(ctx context.Context, app *v1alpha1.App, rev string) answ
 			Workflow: wf,
 		}}
 	case err != nil:
+		// The caller proved it holds the secret: tell it why (a missing build
+		// template, say); the App's BuildSucceeded condition says the same.
 		logr.FromContextOrDiscard(ctx).Error(err, "build hook could not start the build", "revision", rev)
-		return fail(http.StatusInternalServerError, "could not start the build of %q; try again later", rev)
+		return fail(http.StatusServiceUnavailable, "could not start the build of %q: %v", rev, err)
 	}
 	return ok(http.StatusAccepted, statusBody{Status: StatusStarted, Workflow: wf, Commit: rev})
 }

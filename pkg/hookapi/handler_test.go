@@ -2,8 +2,10 @@ package hookapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -646,5 +648,24 @@ func TestWrongCredentialsLookAlike(t *testing.T) {
 		if !reflect.DeepEqual(r.body, replies[0].body) || r.status != replies[0].status {
 			t.Errorf("%d %v differs from %d %v", r.status, r.body, replies[0].status, replies[0].body)
 		}
+	}
+}
+
+// failingBuilds cannot start builds, as when the App's build template is
+// missing.
+type failingBuilds struct{ *fakeBuilds }
+
+func (failingBuilds) StartBuild(context.Context, *v1alpha1.App, string) (string, error) {
+	return "", errors.New("ClusterWorkflowTemplate knapp-build does not exist")
+}
+
+// An authenticated caller learns why a build cannot start.
+func TestHandlerSaysWhyABuildCannotStart(t *testing.T) {
+	srv := httptest.NewServer(NewHandler(failingBuilds{world()}, Options{}))
+	t.Cleanup(srv.Close)
+	r := call(t, srv, http.MethodPost, hookPath("shop"), bearer(testToken), []byte(`{}`))
+	msg, _ := r.body["error"].(string)
+	if r.status != http.StatusServiceUnavailable || !strings.Contains(msg, "knapp-build does not exist") {
+		t.Fatalf("status %d, error %q: want 503 with the reason", r.status, msg)
 	}
 }
