@@ -32,6 +32,10 @@ func ValidateRelease(r *Release, path *field.Path) field.ErrorList {
 	if c.Percent < 0 || c.Percent > 100 {
 		errs = append(errs, field.Invalid(cp.Child("percent"), c.Percent, "must be between 0 and 100"))
 	}
+	if c.Revision == CanaryLatest && r.Stable == "" {
+		errs = append(errs, field.Required(path.Child("stable"),
+			`required when canary.revision is "latest": without it the latest revision would be both stable and canary`))
+	}
 	if r.Stable != "" && c.Revision == r.Stable {
 		errs = append(errs, field.Invalid(cp.Child("revision"), c.Revision, "must differ from spec.release.stable: a revision cannot be its own canary"))
 	}

@@ -318,11 +318,10 @@ func validateDomain(d *v1alpha1.Domain, p *field.Path) field.ErrorList {
 	return nil
 }
 
-// validateRelease is v1alpha1.ValidateRelease plus what the reconciler's
-// PlanRelease refuses without looking at other objects: canary "latest"
-// needs a stable revision, and named revisions must be the App's, whose
-// names all start with <app>- (Knative names a Configuration's revisions
-// <name>-00001, and bring-your-own names must start with <name>-).
+// validateRelease is v1alpha1.ValidateRelease plus what only the App's name
+// tells: named revisions must be the App's, whose names all start with
+// <app>- (Knative names a Configuration's revisions <name>-00001, and
+// bring-your-own names must start with <name>-).
 func validateRelease(app *v1alpha1.App, p *field.Path) field.ErrorList {
 	r := app.Spec.Release
 	if r == nil {
@@ -344,9 +343,6 @@ func validateRelease(app *v1alpha1.App, p *field.Path) field.ErrorList {
 		switch {
 		case c.Revision == "":
 			errs = append(errs, field.Required(cp, `a revision of this App, or "latest" for the latest revision`))
-		case c.Revision == v1alpha1.CanaryLatest && r.Stable == "":
-			errs = append(errs, field.Required(p.Child("stable"),
-				`required when canary.revision is "latest": without it the latest revision would be both stable and canary`))
 		case c.Revision != v1alpha1.CanaryLatest:
 			revision(cp, c.Revision)
 		}

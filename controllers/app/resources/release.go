@@ -62,9 +62,6 @@ func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan
 	}
 	canary := &CanaryPlan{Percent: int64(c.Percent), Match: c.Match}
 	switch {
-	case c.Revision == v1alpha1.CanaryLatest && release.Stable == "":
-		return ReleasePlan{}, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec.release.stable",
-			Detail: `required when spec.release.canary.revision is "latest": without it the latest revision would be both stable and canary`}
 	case c.Revision == v1alpha1.CanaryLatest:
 		canary.Latest = true
 	case !known.Has(c.Revision):
