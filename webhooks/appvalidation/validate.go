@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -120,17 +119,7 @@ func validateImageSource(s *v1alpha1.AppSpec, p *field.Path) field.ErrorList {
 		}
 		return nil
 	}
-	return validateImageRef(s.Image, p.Child("image"))
-}
-
-// validateImageRef accepts what the reconciler (resources.MakeRevisionTemplate)
-// and Knative accept: go-containerregistry's name.ParseReference.
-func validateImageRef(image string, p *field.Path) field.ErrorList {
-	if _, err := name.ParseReference(image); err != nil {
-		return field.ErrorList{field.Invalid(p, image,
-			"not a valid image reference (want [registry/]repository[:tag][@sha256:digest], with a lower-case repository): "+err.Error())}
-	}
-	return nil
+	return resources.ValidateImage(s.Image, p.Child("image"))
 }
 
 func validateTemplate(t *v1alpha1.AppTemplate, p *field.Path) field.ErrorList {
@@ -151,7 +140,7 @@ func validateTemplate(t *v1alpha1.AppTemplate, p *field.Path) field.ErrorList {
 			errs = append(errs, field.Required(ip.Child("image"),
 				"every container after the first is a sidecar and names its image, such as registry.example.com/team/proxy:1.0"))
 		case i > 0:
-			errs = append(errs, validateImageRef(c.Image, ip.Child("image"))...)
+			errs = append(errs, resources.ValidateImage(c.Image, ip.Child("image"))...)
 		}
 		if c.Name != "" {
 			np := ip.Child("name")

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app/resources/names"
@@ -79,18 +80,18 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 	}
 	out := make([]corev1.Container, 0, len(specs))
 	for i, c := range specs {
-		field := fmt.Sprintf("spec.template.containers[%d].image", i)
+		imagePath := field.NewPath("spec", "template", "containers").Index(i).Child("image")
 		image := c.Image
 		if i == 0 {
 			if c.Image != "" {
-				return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
+				return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: imagePath.String(),
 					Detail: "the app's own (first) container runs spec.image; leave its image out"}
 			}
 			switch {
 			case builtImage != "":
-				image, field = builtImage, "status.build.image"
+				image, imagePath = builtImage, field.NewPath("status", "build", "image")
 			case app.Spec.Image != "":
-				image, field = app.Spec.Image, "spec.image"
+				image, imagePath = app.Spec.Image, field.NewPath("spec", "image")
 			case app.Spec.Build != nil:
 				return nil, &SpecError{Reason: ReasonWaitingForBuild, Field: "spec.build",
 					Detail: "no image to run yet: the first build has not succeeded (set spec.image to run an image meanwhile)"}
@@ -99,11 +100,11 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 					Detail: "no image to run: set spec.image, or spec.build to build one"}
 			}
 		} else if image == "" {
-			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
+			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: imagePath.String(),
 				Detail: "required for every container after the first (sidecars name their image)"}
 		}
-		if err := validateImage(field, image); err != nil {
-			return nil, err
+		if errs := ValidateImage(image, imagePath); len(errs) > 0 {
+			return nil, specErrorFromFieldErrors(errs)
 		}
 		out = append(out, makeContainer(c, image))
 	}
@@ -130,12 +131,13 @@ func makeContainer(c v1alpha1.Container, image string) corev1.Container {
 	return out
 }
 
-// validateImage accepts what a registry client can pull: a repository with
-// an optional registry, tag and digest.
-func validateImage(field, image string) error {
+// ValidateImage accepts what a registry client (and Knative) can pull: a
+// repository with an optional registry, tag and digest. The reconciler and
+// the App webhook both use it.
+func ValidateImage(image string, p *field.Path) field.ErrorList {
 	if _, err := name.ParseReference(image); err != nil {
-		return &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: field,
-			Detail: fmt.Sprintf("%q is not a valid image reference (want [registry/]repository[:tag][@sha256:digest]): %v", image, err)}
+		return field.ErrorList{field.Invalid(p, image,
+			"not a valid image reference (want [registry/]repository[:tag][@sha256:digest], with a lower-case repository): "+err.Error())}
 	}
 	return nil
 }
