@@ -268,12 +268,8 @@ func hasWorkflow(workflows []wfv1.Workflow, name string) bool {
 
 // newestSucceeded names the newest Succeeded build with a valid digest.
 func newestSucceeded(workflows []wfv1.Workflow) string {
-	for i := range workflows {
-		if workflows[i].Status.Phase == wfv1.WorkflowSucceeded {
-			if _, err := buildImage(&workflows[i]); err == nil {
-				return workflows[i].Name
-			}
-		}
+	if i, _, _ := newestDeployable(workflows); i >= 0 {
+		return workflows[i].Name
 	}
 	return ""
 }
@@ -282,22 +278,28 @@ func newestSucceeded(workflows []wfv1.Workflow) string {
 // digest. A newer success whose digest is not one is returned as an error:
 // it is reported, and its image is never deployed.
 func newestBuiltImage(workflows []wfv1.Workflow) (string, error) {
+	_, image, invalid := newestDeployable(workflows)
+	return image, invalid
+}
+
+// newestDeployable finds, among builds sorted newest first, the newest
+// Succeeded one with a valid digest: its index (-1 when none), its image,
+// and the error of the newest success before it whose digest is invalid.
+func newestDeployable(workflows []wfv1.Workflow) (int, string, error) {
 	var invalid error
 	for i := range workflows {
-		wf := &workflows[i]
-		if wf.Status.Phase != wfv1.WorkflowSucceeded {
+		if workflows[i].Status.Phase != wfv1.WorkflowSucceeded {
 			continue
 		}
-		image, err := buildImage(wf)
-		if err != nil {
-			if invalid == nil {
-				invalid = err
-			}
-			continue
+		image, err := buildImage(&workflows[i])
+		if err == nil {
+			return i, image, invalid
 		}
-		return image, invalid
+		if invalid == nil {
+			invalid = err
+		}
 	}
-	return "", invalid
+	return -1, "", invalid
 }
 
 // buildImage is the image a Workflow pushed, to the repository it was given.
