@@ -36,16 +36,16 @@ type Option func(*envtest.Environment)
 // WithWebhookConfigs also installs the webhook configurations in these YAML
 // files (such as knapp's own in config/webhook). envtest points their
 // services at the test's webhook server; register their handlers with
-// RegisterWebhook before writing anything they admit.
+// Register before writing anything they admit.
 func WithWebhookConfigs(paths ...string) Option {
 	return func(e *envtest.Environment) {
 		e.WebhookInstallOptions.Paths = append(e.WebhookInstallOptions.Paths, paths...)
 	}
 }
 
-// RegisterWebhook serves an admission handler at path on the webhook
-// server the apiserver calls over TLS.
-func (e *Env) RegisterWebhook(path string, h http.Handler) {
+// Register serves an admission handler at path on the webhook server the
+// apiserver calls over TLS.
+func (e *Env) Register(path string, h http.Handler) {
 	e.webhookServer.Register(path, h)
 }
 

@@ -17,11 +17,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/test/testenv"
-	"knapp.dev/knapp/webhooks/appvalidation"
-	"knapp.dev/knapp/webhooks/podlogs"
+	"knapp.dev/knapp/webhooks/serve"
 )
 
 // logRoot is the platform's log root the pod webhook is configured with.
@@ -64,13 +62,8 @@ func run(m *testing.M) int {
 	}()
 	k8s = env.Client
 
-	env.RegisterWebhook(podlogs.Path, &admission.Webhook{Handler: &podlogs.Handler{
-		Apps:    podlogs.ClientApps{Reader: env.Client},
-		Config:  podlogs.Config{LogRoot: logRoot},
-		Decoder: admission.NewDecoder(env.Scheme),
-	}})
-	env.RegisterWebhook(appvalidation.ValidatePath, appvalidation.NewValidatingWebhook(env.Scheme))
-	env.RegisterWebhook(appvalidation.DefaultPath, appvalidation.NewDefaultingWebhook(env.Scheme))
+	// The same registration as knapp's manager (webhooks/serve).
+	serve.Register(env, env.Client, env.Scheme, logRoot)
 
 	return m.Run()
 }

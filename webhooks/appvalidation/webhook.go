@@ -10,7 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
+	"net/http"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -137,9 +137,15 @@ func (h defaultsOnly) Handle(ctx context.Context, req admission.Request) admissi
 	return resp
 }
 
+// Registrar serves a handler at a path: controller-runtime's webhook.Server,
+// or a test's server.
+type Registrar interface {
+	Register(path string, hook http.Handler)
+}
+
 // Register serves both webhooks on server, at ValidatePath and DefaultPath.
 // scheme must know the App (v1alpha1.AddToScheme).
-func Register(server webhook.Server, scheme *runtime.Scheme) {
+func Register(server Registrar, scheme *runtime.Scheme) {
 	server.Register(ValidatePath, NewValidatingWebhook(scheme))
 	server.Register(DefaultPath, NewDefaultingWebhook(scheme))
 }

@@ -7,8 +7,10 @@ package serve
 
 import (
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/webhooks/appvalidation"
@@ -41,13 +43,7 @@ type Options struct {
 // closed when they are registered.
 func Setup(mgr ctrl.Manager, o Options, ready chan<- struct{}) error {
 	register := func() {
-		server := mgr.GetWebhookServer()
-		server.Register(podlogs.Path, &admission.Webhook{Handler: &podlogs.Handler{
-			Apps:    podlogs.ClientApps{Reader: mgr.GetClient()},
-			Config:  podlogs.Config{LogRoot: o.LogRoot},
-			Decoder: admission.NewDecoder(mgr.GetScheme()),
-		}})
-		appvalidation.Register(server, mgr.GetScheme())
+		Register(mgr.GetWebhookServer(), mgr.GetClient(), mgr.GetScheme(), o.LogRoot)
 		if ready != nil {
 			close(ready)
 		}
@@ -65,6 +61,17 @@ func Setup(mgr ctrl.Manager, o Options, ready chan<- struct{}) error {
 		register()
 	}()
 	return nil
+}
+
+// Register serves knapp's three webhooks on server: the pod log injection
+// (reading Apps through apps) and the App's validation and defaulting.
+func Register(server appvalidation.Registrar, apps client.Reader, scheme *runtime.Scheme, logRoot string) {
+	server.Register(podlogs.Path, &admission.Webhook{Handler: &podlogs.Handler{
+		Apps:    podlogs.ClientApps{Reader: apps},
+		Config:  podlogs.Config{LogRoot: logRoot},
+		Decoder: admission.NewDecoder(scheme),
+	}})
+	appvalidation.Register(server, scheme)
 }
 
 // Rotator is the cert-controller rotator for knapp's webhooks.
