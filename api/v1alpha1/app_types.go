@@ -279,9 +279,11 @@ type CookieMatch struct {
 //
 // +kubebuilder:validation:XValidation:rule="[has(self.exact), has(self.prefix), has(self.regex)].filter(x, x).size() == 1",message="set exactly one of exact, prefix or regex"
 type StringMatch struct {
+	// Exact matches the whole string, case-sensitively.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Exact *string `json:"exact,omitempty"`
+	// Prefix matches strings that start with it, case-sensitively.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Prefix *string `json:"prefix,omitempty"`
@@ -386,6 +388,8 @@ type GitSource struct {
 
 // TemplateRef names an Argo WorkflowTemplate.
 type TemplateRef struct {
+	// Name of the WorkflowTemplate, in the App's namespace, or of the
+	// ClusterWorkflowTemplate when clusterScope is true.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
@@ -517,8 +521,10 @@ type BuildRecord struct {
 	// Digest of the pushed image, once it succeeded.
 	// +optional
 	Digest string `json:"digest,omitempty"`
+	// StartedAt is when Argo started the build.
 	// +optional
 	StartedAt *metav1.Time `json:"startedAt,omitempty"`
+	// FinishedAt is when the build ended, whatever its phase.
 	// +optional
 	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
 	// Message is Argo's, for a build that failed.
@@ -539,6 +545,7 @@ type DomainStatus struct {
 
 // RevisionStatus is one revision of the App.
 type RevisionStatus struct {
+	// Name of the Knative Revision, <app>-<hash of its template>.
 	// +required
 	Name string `json:"name"`
 	// Image of the app's own container.
@@ -557,12 +564,16 @@ type RevisionStatus struct {
 
 // TrafficTarget is one entry of the traffic as Knative routes it.
 type TrafficTarget struct {
+	// RevisionName the entry routes to.
 	// +optional
 	RevisionName string `json:"revisionName,omitempty"`
+	// LatestRevision is true when the entry follows the newest ready revision.
 	// +optional
 	LatestRevision *bool `json:"latestRevision,omitempty"`
+	// Percent of the requests the entry takes.
 	// +optional
 	Percent *int64 `json:"percent,omitempty"`
+	// Tag names the entry's own host, such as canary.
 	// +optional
 	Tag string `json:"tag,omitempty"`
 	// URL of the tag's own host.
@@ -583,6 +594,7 @@ type TrafficTarget struct {
 // +kubebuilder:printcolumn:name="Stable",type=string,JSONPath=`.status.stableRevision`
 // +kubebuilder:printcolumn:name="Canary",type=string,JSONPath=`.status.canaryRevision`
 // +kubebuilder:printcolumn:name="Canary%",type=integer,JSONPath=`.status.canaryPercent`
+// +kubebuilder:printcolumn:name="Latest",type=string,JSONPath=`.status.latestReadyRevisionName`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type App struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -1,0 +1,96 @@
+package v1alpha1_test
+
+import (
+	"os"
+	"slices"
+	"testing"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// The generated CRD is what `kubectl explain` and `kubectl get` read; these
+// tests keep it useful to someone who has only kubectl.
+
+func loadCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
+	data, err := os.ReadFile("../../config/crd/bases/knapp.dev_apps.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.UnmarshalStrict(data, crd); err != nil {
+		t.Fatal(err)
+	}
+	if len(crd.Spec.Versions) != 1 {
+		t.Fatalf("want one version, got %d", len(crd.Spec.Versions))
+	}
+	return crd
+}
+
+// TestEveryFieldIsExplained walks the schema: every field a user can write
+// or read has a description for `kubectl explain app.<path>`.
+func TestEveryFieldIsExplained(t *testing.T) {
+	schema := loadCRD(t).Spec.Versions[0].Schema.OpenAPIV3Schema
+	var missing []string
+	var walk func(s *apiextensionsv1.JSONSchemaProps, path string)
+	walk = func(s *apiextensionsv1.JSONSchemaProps, path string) {
+		for name, child := range s.Properties {
+			p := path + "." + name
+			// metadata is ObjectMeta; the apiserver publishes its own docs.
+			if p == ".metadata" {
+				continue
+			}
+			if child.Description == "" {
+				missing = append(missing, p)
+			}
+			walk(&child, p)
+		}
+		if s.Items != nil && s.Items.Schema != nil {
+			walk(s.Items.Schema, path+"[]")
+		}
+		if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+			walk(s.AdditionalProperties.Schema, path+"{}")
+		}
+	}
+	walk(schema, "")
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("fields without a description (add a doc comment to the Go field): %v", missing)
+	}
+}
+
+// TestPrinterColumnsAnswerTheUsualQuestions: is it up, where, which
+// version, which canary.
+func TestPrinterColumnsAnswerTheUsualQuestions(t *testing.T) {
+	crd := loadCRD(t)
+	got := map[string]string{}
+	for _, c := range crd.Spec.Versions[0].AdditionalPrinterColumns {
+		got[c.Name] = c.JSONPath
+	}
+	want := map[string]string{
+		"URL":     ".status.url",
+		"Ready":   `.status.conditions[?(@.type=="Ready")].status`,
+		"Reason":  `.status.conditions[?(@.type=="Ready")].reason`,
+		"Stable":  ".status.stableRevision",
+		"Canary":  ".status.canaryRevision",
+		"Canary%": ".status.canaryPercent",
+		"Latest":  ".status.latestReadyRevisionName",
+	}
+	for name, path := range want {
+		if got[name] != path {
+			t.Errorf("column %s: JSONPath %q, want %q", name, got[name], path)
+		}
+	}
+	// "app" and "apps" are Argo CD's short names for its Applications;
+	// kubectl prefers an exact resource name, but a short name of ours
+	// must not be one of them.
+	for _, short := range crd.Spec.Names.ShortNames {
+		if slices.Contains([]string{"app", "apps", "application", "applications", "ksvc", "kservice", "vs", "wf", "cwf"}, short) {
+			t.Errorf("short name %q clashes with a resource platform teams already run", short)
+		}
+	}
+	if !slices.Contains(crd.Spec.Names.ShortNames, "knapp") {
+		t.Errorf("short names %v, want knapp", crd.Spec.Names.ShortNames)
+	}
+}
