@@ -118,6 +118,11 @@ func (r *Reconciler) markServiceError(app *v1alpha1.App, err error) error {
 	var envErr *platform.UnknownEnvironmentError
 	var knativeCfgErr *knativeconfig.ConfigError
 	switch {
+	case errors.As(err, &specErr) && specErr.Reason == resources.ReasonWaitingForBuild:
+		// The first build is on its way: progress, not failure (a failed
+		// build makes BuildSucceeded False).
+		app.Status.MarkServiceUnknown(specErr.Reason, specErr.Error())
+		return nil
 	case errors.As(err, &specErr):
 		app.Status.MarkServiceNotReady(specErr.Reason, specErr.Error())
 		return nil

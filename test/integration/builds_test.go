@@ -116,7 +116,7 @@ func TestBuildFromSpecDeploysTheDigest(t *testing.T) {
 	if !metav1.IsControlledBy(&wf, a) || wf.Labels["knapp.dev/build-trigger"] != "spec" || wf.Spec.WorkflowTemplateRef == nil || wf.Spec.WorkflowTemplateRef.Name != "knapp-build" {
 		t.Errorf("build Workflow %s: owner %v labels %v template %+v", wf.Name, wf.OwnerReferences, wf.Labels, wf.Spec.WorkflowTemplateRef)
 	}
-	waitForApp(t, key, conditionIs(v1alpha1.ConditionServiceReady, metav1.ConditionFalse, "WaitingForBuild"))
+	waitForApp(t, key, conditionIs(v1alpha1.ConditionServiceReady, metav1.ConditionUnknown, "WaitingForBuild"))
 
 	// A knapp that restarts mid-build (a new reconciler, nothing in memory)
 	// starts no second build.
