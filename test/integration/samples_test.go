@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,7 +47,7 @@ func readYAMLObjects(t *testing.T, file string) []*unstructured.Unstructured {
 	for {
 		u := &unstructured.Unstructured{}
 		if err := dec.Decode(&u.Object); err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				return objs
 			}
 			t.Fatalf("%s: %v", file, err)
