@@ -15,6 +15,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
@@ -25,6 +26,7 @@ import (
 	"knapp.dev/knapp/controllers/app"
 	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/hookapi"
+	knappmetrics "knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -93,6 +95,10 @@ func run() error {
 	}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the App controller: %w", err)
+	}
+	// Served on the manager's metrics endpoint with controller-runtime's own.
+	if err := knappmetrics.Register(ctrlmetrics.Registry, mgr.GetCache()); err != nil {
+		return fmt.Errorf("registering knapp's metrics: %w", err)
 	}
 	if err := setupWebhooks(mgr, &webhooks, cfg.LogRoot); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
 )
 
@@ -57,7 +58,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 		// The spec's build inputs changed since the last reconcile. If they
 		// were built before (a revision set back), that build is what the
 		// spec asks for now: make it the newest again.
-		if err := r.retriggerBuild(ctx, workflows, specName); err != nil {
+		if err := r.retriggerBuild(ctx, app, workflows, specName); err != nil {
 			app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
 			return "", err
 		}
@@ -126,6 +127,7 @@ func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger 
 		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
 		return nil, fmt.Errorf("creating build Workflow %s: %w", wf.Name, err)
 	}
+	metrics.BuildsStarted.WithLabelValues(trigger.Source).Inc()
 	r.Recorder.Eventf(app, wf, corev1.EventTypeNormal, eventCreated, actionCreateChild,
 		"Started build %s of %s at %s (%s)", wf.Name, app.Spec.Build.Git.URL, trigger.Revision, trigger.Source)
 	for i := range running {
@@ -199,7 +201,7 @@ func sortNewestFirst(workflows []wfv1.Workflow) {
 }
 
 // retriggerBuild stamps the named build (if it exists) as triggered now.
-func (r *Reconciler) retriggerBuild(ctx context.Context, workflows []wfv1.Workflow, name string) error {
+func (r *Reconciler) retriggerBuild(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, name string) error {
 	for i := range workflows {
 		wf := &workflows[i]
 		if wf.Name != name {
@@ -210,9 +212,14 @@ func (r *Reconciler) retriggerBuild(ctx context.Context, workflows []wfv1.Workfl
 			wf.Annotations = map[string]string{}
 		}
 		wf.Annotations[v1alpha1.AnnotationBuildTriggeredAt] = time.Now().UTC().Format(time.RFC3339Nano)
-		if err := r.Client.Patch(ctx, wf, patch); err != nil && !apierrors.IsNotFound(err) {
+		if err := r.Client.Patch(ctx, wf, patch); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
 			return fmt.Errorf("marking build %s as the spec's again: %w", name, err)
 		}
+		r.Recorder.Eventf(app, wf, corev1.EventTypeNormal, eventUpdated, actionUpdateChild,
+			"Build %s (%s) is the spec's build again: spec.build is back at its inputs, so nothing is rebuilt", wf.Name, phaseOrPending(wf.Status.Phase))
 	}
 	return nil
 }
@@ -249,9 +256,14 @@ func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflo
 			remaining = append(remaining, *wf)
 			continue
 		}
-		if err := r.Client.Delete(ctx, wf); err != nil && !apierrors.IsNotFound(err) {
+		switch err := r.Client.Delete(ctx, wf); {
+		case apierrors.IsNotFound(err):
+		case err != nil:
 			errs = append(errs, fmt.Errorf("pruning build %s: %w", wf.Name, err))
 			remaining = append(remaining, *wf)
+		default:
+			r.Recorder.Eventf(app, wf, corev1.EventTypeNormal, eventDeleted, actionDeleteChild,
+				"Deleted build %s (%s): beyond spec.build.historyLimit %d", wf.Name, wf.Status.Phase, limit)
 		}
 	}
 	return remaining, errors.Join(errs...)

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -557,7 +558,7 @@ func TestPruneBuilds(t *testing.T) {
 					t.Fatalf("the spec's build is %s, want %s", builds[0].Name, specName)
 				}
 				c := buildTestClient(t, nil, append(slices.Clone(builds), others...)...)
-				r := &Reconciler{Client: c}
+				r := &Reconciler{Client: c, Recorder: events.NewFakeRecorder(100)}
 				workflows, err := r.buildWorkflows(context.Background(), app)
 				if err != nil {
 					t.Fatal(err)
@@ -596,7 +597,7 @@ func TestPruneBuilds(t *testing.T) {
 			buildTestWorkflow(app, "r2", 2, wfv1.WorkflowFailed, buildNamed("shop-r2")),
 		}
 		c := buildTestClient(t, nil, builds...)
-		r := &Reconciler{Client: c}
+		r := &Reconciler{Client: c, Recorder: events.NewFakeRecorder(100)}
 		workflows, err := r.buildWorkflows(context.Background(), app)
 		if err != nil {
 			t.Fatal(err)
@@ -622,7 +623,7 @@ func TestPruneBuilds(t *testing.T) {
 			}
 			return c.Delete(ctx, obj, opts...)
 		}}, builds...)
-		r := &Reconciler{Client: c}
+		r := &Reconciler{Client: c, Recorder: events.NewFakeRecorder(100)}
 		workflows, err := r.buildWorkflows(context.Background(), app)
 		if err != nil {
 			t.Fatal(err)
@@ -666,7 +667,7 @@ func TestReconcileBuildsRunsTheSpecsExistingBuild(t *testing.T) {
 			app := buildTestApp("main")
 			release2 := buildTestWorkflow(app, "release-2", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('2')))
 			c := buildTestClient(t, nil, tc.main, release2)
-			r := &Reconciler{Client: c, APIReader: c, Platform: platform.Default()}
+			r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
 			image, err := r.reconcileBuilds(context.Background(), app)
 			if err != nil {
 				t.Logf("reconcileBuilds: %v", err)
@@ -692,7 +693,7 @@ func TestReconcileBuildsListsNoPrunedBuild(t *testing.T) {
 		buildTestWorkflow(app, "r1", 1, wfv1.WorkflowFailed, buildNamed("shop-r1")),
 	}
 	c := buildTestClient(t, nil, builds...)
-	r := &Reconciler{Client: c, APIReader: c, Platform: platform.Default()}
+	r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
 	if _, err := r.reconcileBuilds(context.Background(), app); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ const (
 	eventCreated      = "Created"
 	eventUpdated      = "Updated"
 	eventDeleted      = "Deleted"
+	eventRemoved      = "ConditionRemoved"
 	actionReconcile   = "Reconcile"
 	actionCreateChild = "Create"
 	actionUpdateChild = "Update"
@@ -21,8 +22,16 @@ const (
 
 // recordConditionChanges emits one event for each part condition whose
 // status, reason or message changed: Warning when it turned False, Normal
-// otherwise. Events follow state changes, so a steady App emits none.
+// otherwise; and a Normal one for each part condition removed (the App no
+// longer asks for that part). Events follow state changes, so a steady App
+// emits none.
 func (r *Reconciler) recordConditionChanges(app *v1alpha1.App, before []metav1.Condition) {
+	for _, old := range before {
+		if old.Type != v1alpha1.ConditionReady && app.Status.GetCondition(old.Type) == nil {
+			r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, eventRemoved, actionReconcile,
+				"%s: removed, the App no longer asks for this part (it was %s, %s)", old.Type, old.Status, old.Reason)
+		}
+	}
 	for _, c := range app.Status.Conditions {
 		if c.Type == v1alpha1.ConditionReady {
 			continue

@@ -43,7 +43,8 @@ type Reconciler struct {
 // Reconcile brings one App's children in line with it. It never writes the
 // App's spec (GitOps tools own it) and writes its status only when it
 // changed, so a reconcile that finds nothing to do writes nothing.
-func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Result, err error) {
+	defer func() { observeReconcileError(err) }()
 	app := &v1alpha1.App{}
 	if err := r.Client.Get(ctx, req.NamespacedName, app); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -70,7 +71,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
+	previous := r.statusWrites.lastWritten(req.NamespacedName)
 	r.statusWrites.wrote(app, before.ResourceVersion)
+	observeStatusWrite(&before.Status, &app.Status, previous)
 	return ctrl.Result{}, reconcileErr
 }
 

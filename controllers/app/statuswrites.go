@@ -59,6 +59,18 @@ func (w *statusWrites) wrote(app *v1alpha1.App, fromVersion string) {
 	w.last[types.NamespacedName{Namespace: app.Namespace, Name: app.Name}] = statusWrite{fromVersion: fromVersion, status: *app.Status.DeepCopy()}
 }
 
+// lastWritten is the status knapp last wrote to the App, or nil.
+func (w *statusWrites) lastWritten(key types.NamespacedName) *v1alpha1.AppStatus {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.last[key]
+	if !ok {
+		return nil
+	}
+	// wrote stores a new deep copy each time, so this one is never changed.
+	return &last.status
+}
+
 // forget drops what is remembered of a deleted App.
 func (w *statusWrites) forget(key types.NamespacedName) {
 	w.mu.Lock()

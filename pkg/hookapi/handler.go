@@ -33,7 +33,7 @@ type Options struct {
 }
 
 // NewHandler returns the hook API: Pattern, and a JSON 404 for every other
-// path.
+// path. Every answer is counted in knapp_hook_requests_total (pkg/metrics).
 func NewHandler(b Builds, opts Options) http.Handler {
 	h := &handler{builds: b, maxBody: opts.MaxBodyBytes, log: opts.Logger}
 	if h.maxBody <= 0 {
@@ -45,7 +45,7 @@ func NewHandler(b Builds, opts Options) http.Handler {
 		writeError(w, http.StatusNotFound, "no such endpoint: POST "+
 			"/hooks/v1/namespaces/<namespace>/apps/<name>/builds starts builds")
 	})
-	return mux
+	return countRequests(mux)
 }
 
 type handler struct {
@@ -92,7 +92,7 @@ func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// source names the kind of caller for the log.
+// source names the kind of caller for the log (and, through provider, the metrics).
 func source(r *http.Request) string {
 	switch {
 	case r.Header.Get(HeaderGitHubEvent) != "":
@@ -111,7 +111,7 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return fail(http.StatusMethodNotAllowed, "method %s is not allowed: send POST", r.Method)
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(serverWriter(w), r.Body, h.maxBody))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {

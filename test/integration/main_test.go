@@ -6,12 +6,14 @@ import (
 	"os"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/test/testenv"
 )
@@ -24,6 +26,10 @@ var (
 	writes     = &writeLog{}
 	recorder   *countingRecorder
 	reconciler *app.Reconciler
+	// metricsRegistry holds knapp's metrics as cmd/knapp registers them;
+	// appCache is the manager's cache its Apps collector reads.
+	metricsRegistry = prometheus.NewPedanticRegistry()
+	appCache        client.Reader
 )
 
 func TestMain(m *testing.M) {
@@ -91,6 +97,10 @@ func startManager(ctx context.Context, cfg *rest.Config) (<-chan error, error) {
 	recorder = &countingRecorder{EventRecorder: mgr.GetEventRecorder("knapp")}
 	reconciler = &app.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: recorder, Platform: platformCfg}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
+		return nil, err
+	}
+	appCache = mgr.GetCache()
+	if err := metrics.Register(metricsRegistry, appCache); err != nil {
 		return nil, err
 	}
 	done := make(chan error, 1)

@@ -98,14 +98,16 @@ func invalid(app *v1alpha1.App, errs field.ErrorList) error {
 // NewValidatingWebhook is the validating webhook's handler, to serve at
 // ValidatePath.
 func NewValidatingWebhook(scheme *runtime.Scheme) *admission.Webhook {
-	return admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{})
+	wh := admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{})
+	wh.Handler = countedValidation{wh.Handler}
+	return wh
 }
 
 // NewDefaultingWebhook is the defaulting webhook's handler, to serve at
 // DefaultPath. Its patch holds only what Default sets.
 func NewDefaultingWebhook(scheme *runtime.Scheme) *admission.Webhook {
 	wh := admission.WithCustomDefaulter(scheme, &v1alpha1.App{}, Defaulter{})
-	wh.Handler = defaultsOnly{wh.Handler}
+	wh.Handler = countedDefaulting{defaultsOnly{wh.Handler}}
 	return wh
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/metrics"
 )
 
 // Path is where the webhook server serves the handler; the
@@ -71,60 +73,108 @@ var _ admission.Handler = (*Handler)(nil)
 
 var podResource = corev1.SchemeGroupVersion.WithResource("pods")
 
-// Handle implements admission.Handler.
+// Handle implements admission.Handler. It counts each decision in
+// knapp_podlogs_admissions_total and logs the refusals and errors, which
+// keep a pod from starting.
 func (h *Handler) Handle(ctx context.Context, req admission.Request) admission.Response {
+	resp, log := h.handle(ctx, req)
+	result := admissionResult(resp)
+	metrics.PodLogsAdmissions.WithLabelValues(result).Inc()
+	if result == metrics.PodLogsRefused || result == metrics.PodLogsErrored {
+		var code int32
+		msg := "no reason given"
+		if resp.Result != nil {
+			code, msg = resp.Result.Code, resp.Result.Message
+		}
+		if result == metrics.PodLogsRefused {
+			log.Info("refused the pod", "message", msg)
+		} else {
+			log.Error(errors.New(msg), "could not decide on the pod", "code", code)
+		}
+	}
+	return resp
+}
+
+// admissionResult is the result label of a response.
+func admissionResult(resp admission.Response) string {
+	switch {
+	case resp.Allowed && len(resp.Patches) > 0:
+		return metrics.PodLogsInjected
+	case resp.Allowed:
+		return metrics.PodLogsUnchanged
+	case resp.Result != nil && resp.Result.Code == http.StatusForbidden:
+		return metrics.PodLogsRefused
+	default:
+		return metrics.PodLogsErrored
+	}
+}
+
+// handle decides; it returns the logger that names the pod and its App
+// as far as they are known. The webhook's logger in ctx names the
+// request's namespace and name (empty for a pod made from generateName,
+// hence pod below).
+func (h *Handler) handle(ctx context.Context, req admission.Request) (admission.Response, logr.Logger) {
+	log := logf.FromContext(ctx)
 	if req.Operation != admissionv1.Create {
-		return admission.Allowed(fmt.Sprintf("knapp injects logs on pod CREATE only, not %s", req.Operation))
+		return admission.Allowed(fmt.Sprintf("knapp injects logs on pod CREATE only, not %s", req.Operation)), log
 	}
 	// matchPolicy Equivalent: Resource is what the webhook registered for
 	// (v1 pods), whatever version the client used.
 	if req.Resource.Group != podResource.Group || req.Resource.Resource != podResource.Resource || req.SubResource != "" {
-		return admission.Allowed("not a pod; knapp injects logs into pods only")
+		return admission.Allowed("not a pod; knapp injects logs into pods only"), log
 	}
 	pod := &corev1.Pod{}
 	if err := h.decode(req, pod); err != nil {
-		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the pod: %w", err))
+		return admission.Errored(http.StatusBadRequest, fmt.Errorf("decoding the pod: %w", err)), log
 	}
 	appName := pod.Labels[v1alpha1.LabelApp]
+	log = log.WithValues("pod", podName(pod), "app", appName)
 	if appName == "" {
-		return admission.Allowed("the pod has no " + v1alpha1.LabelApp + " label; no logs to inject")
+		return admission.Allowed("the pod has no " + v1alpha1.LabelApp + " label; no logs to inject"), log
 	}
 	ns := req.Namespace
 	if ns == "" {
-		return admission.Errored(http.StatusBadRequest, errors.New("the admission request has no namespace"))
+		return admission.Errored(http.StatusBadRequest, errors.New("the admission request has no namespace")), log
 	}
-	log := logf.FromContext(ctx).WithValues("namespace", ns, "app", appName)
 
 	app, err := h.Apps.GetApp(ctx, ns, appName)
 	switch {
 	case apierrors.IsNotFound(err):
-		return admission.Allowed(fmt.Sprintf("no App %s/%s; no logs to inject", ns, appName))
+		return admission.Allowed(fmt.Sprintf("no App %s/%s; no logs to inject", ns, appName)), log
 	case err != nil:
-		log.Error(err, "looking up the App of a pod")
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: %w", ns, appName, err))
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: %w", ns, appName, err)), log
 	case app == nil:
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: no App and no error", ns, appName))
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: no App and no error", ns, appName)), log
 	case app.Spec.Logs == nil:
-		return admission.Allowed(fmt.Sprintf("App %s/%s has no spec.logs; no logs to inject", ns, appName))
+		return admission.Allowed(fmt.Sprintf("App %s/%s has no spec.logs; no logs to inject", ns, appName)), log
 	}
 
 	hostPath, err := HostPath(h.Config, ns, app.Name)
 	if err != nil {
-		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err))
+		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err)), log
 	}
 	if name := declaredHostPath(pod.Spec.Volumes, hostPath); name != "" {
-		return admission.Denied(fmt.Sprintf("%v (volume %q)", ErrHostPathVolume, name))
+		return admission.Denied(fmt.Sprintf("%v (volume %q)", ErrHostPathVolume, name)), log
 	}
 	if err := Inject(pod, ns, app, h.Config); err != nil {
-		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err))
+		return admission.Denied(fmt.Sprintf("App %s/%s asks for logs, but they cannot be injected: %v", ns, appName, err)), log
 	}
 	mutated, err := json.Marshal(pod)
 	if err != nil {
-		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding the pod: %w", err))
+		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("encoding the pod: %w", err)), log
 	}
 	resp := admission.PatchResponseFromRaw(req.Object.Raw, mutated)
 	log.V(1).Info("injected the log directory", "hostPath", hostPath, "patchOps", len(resp.Patches))
-	return resp
+	return resp, log
+}
+
+// podName names the pod for the log: its name, or at CREATE from a
+// ReplicaSet, where the apiserver has not named it yet, its generateName.
+func podName(pod *corev1.Pod) string {
+	if pod.Name != "" {
+		return pod.Name
+	}
+	return pod.GenerateName
 }
 
 func (h *Handler) decode(req admission.Request, pod *corev1.Pod) error {
