@@ -68,7 +68,12 @@ func (r *Reconciler) reconcileService(ctx context.Context, app *v1alpha1.App, d 
 		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
 			return r.markServiceError(app, err)
 		}
-		updated := applyDesiredService(existing, want)
+		// The defaulted Service, not want: Knative sets some defaults only
+		// at create (enableServiceLinks), so its Revisions carry them; a
+		// template written without them would never again equal the
+		// Revision of its name, and returning to that revision would be
+		// refused as RevisionNameTaken.
+		updated := applyDesiredService(existing, defaulted)
 		if err := r.Client.Update(ctx, updated); err != nil {
 			if apierrors.IsConflict(err) {
 				// Someone else wrote first; requeue and compare again.
