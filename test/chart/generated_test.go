@@ -1,0 +1,128 @@
+package chart
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// What hack/chart-sync.sh copies from config/ (controller-gen's CRD and
+// ClusterRole, the build template and its executor RBAC): these tests prove
+// the templates pass it on unchanged, and fail when the copies are stale.
+
+// TestCRDsMatchConfig: the rendered CRD is config/crd/bases's, with only
+// the chart's labels and the keep annotation added.
+func TestCRDsMatchConfig(t *testing.T) {
+	want := decodeFile[apiextensionsv1.CustomResourceDefinition](t, repoPath(t, "config", "crd", "bases", "knapp.dev_apps.yaml"))[0]
+	r := render(t, "")
+	if n := len(r.Kind("CustomResourceDefinition")); n != 1 {
+		t.Fatalf("%d CRDs rendered", n)
+	}
+	var got apiextensionsv1.CustomResourceDefinition
+	decodeStrict(t, r.Get(t, "CustomResourceDefinition", want.Name), &got)
+	if !equality.Semantic.DeepEqual(got.Spec, want.Spec) {
+		t.Error("the rendered CRD's spec differs from config/crd/bases: run make manifests (hack/chart-sync.sh)")
+	}
+	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, map[string]string{"helm.sh/resource-policy": "keep"})
+}
+
+// TestManagerRulesMatchConfig: the manager's ClusterRole has exactly the
+// rules of config/rbac/role.yaml.
+func TestManagerRulesMatchConfig(t *testing.T) {
+	want := decodeFile[rbacv1.ClusterRole](t, repoPath(t, "config", "rbac", "role.yaml"))[0]
+	var got rbacv1.ClusterRole
+	decodeStrict(t, render(t, "").Get(t, "ClusterRole", want.Name), &got)
+	if !equality.Semantic.DeepEqual(got.Rules, want.Rules) || got.AggregationRule != nil {
+		t.Errorf("ClusterRole %s rules\n%v\nwant config/rbac/role.yaml's\n%v", want.Name, got.Rules, want.Rules)
+	}
+	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
+}
+
+// TestBuildTemplateMatchesConfig: the ClusterWorkflowTemplate is
+// config/build/knapp-build.yaml's, Argo's {{...}} references untouched.
+func TestBuildTemplateMatchesConfig(t *testing.T) {
+	want := decodeFile[wfv1.ClusterWorkflowTemplate](t, repoPath(t, "config", "build", "knapp-build.yaml"))[0]
+	var got wfv1.ClusterWorkflowTemplate
+	decodeStrict(t, render(t, "").Get(t, "ClusterWorkflowTemplate", want.Name), &got)
+	if !equality.Semantic.DeepEqual(got.Spec, want.Spec) {
+		t.Error("the rendered ClusterWorkflowTemplate's spec differs from config/build/knapp-build.yaml: run make manifests (hack/chart-sync.sh)")
+	}
+	if c := got.Spec.Templates[0].Container; c == nil || !slices.Contains(c.Args, "--destination={{workflow.parameters.image-repository}}:{{workflow.parameters.image-tag}}") {
+		t.Errorf("Argo's parameter references do not survive: %+v", c)
+	}
+	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
+}
+
+// TestExecutorRBACMatchesConfig: each build namespace gets
+// config/build/executor-rbac.yaml's objects, moved from its placeholder
+// namespace to that one.
+func TestExecutorRBACMatchesConfig(t *testing.T) {
+	const ns = "team-x"
+	cfg, err := parseManifestFile(repoPath(t, "config", "build", "executor-rbac.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := render(t, "builds: {namespaces: ["+ns+"]}")
+	if len(cfg) == 0 {
+		t.Fatal("config/build/executor-rbac.yaml has no objects")
+	}
+	for _, want := range cfg {
+		got, ok := r.Find(want.GetKind(), want.GetName(), ns)
+		if !ok {
+			t.Errorf("no %s in %s", want, ns)
+			continue
+		}
+		// Strip what the chart changes: namespace, labels, subjects' namespace.
+		placeholder := want.GetNamespace()
+		for _, o := range []object{want, got} {
+			o.SetNamespace("")
+			o.SetLabels(nil)
+			if subjects, ok := o.Object["subjects"].([]any); ok {
+				for _, s := range subjects {
+					if s := s.(map[string]any); s["namespace"] == placeholder || s["namespace"] == ns {
+						delete(s, "namespace")
+					}
+				}
+			}
+		}
+		if !equality.Semantic.DeepEqual(got.Object, want.Object) {
+			t.Errorf("%s in %s:\n%v\nwant config's\n%v", want.GetKind(), ns, got.Object, want.Object)
+		}
+	}
+}
+
+// checkAddedMetadata: the chart keeps the name, labels and annotations of
+// config's object and adds only its own labels and the annotations given.
+func checkAddedMetadata(t *testing.T, got, want metav1.ObjectMeta, annotations map[string]string) {
+	t.Helper()
+	if got.Name != want.Name {
+		t.Errorf("name %q, want %q", got.Name, want.Name)
+	}
+	wantLabels := maps.Clone(want.Labels)
+	if wantLabels == nil {
+		wantLabels = map[string]string{}
+	}
+	for k, v := range got.Labels {
+		if _, ok := wantLabels[k]; !ok && (k == "helm.sh/chart" || strings.HasPrefix(k, "app.kubernetes.io/")) {
+			wantLabels[k] = v
+		}
+	}
+	if !maps.Equal(got.Labels, wantLabels) {
+		t.Errorf("%s labels %v, want config's %v and the chart's", got.Name, got.Labels, want.Labels)
+	}
+	wantAnnotations := maps.Clone(want.Annotations)
+	if wantAnnotations == nil {
+		wantAnnotations = map[string]string{}
+	}
+	maps.Copy(wantAnnotations, annotations)
+	if (len(got.Annotations) > 0 || len(wantAnnotations) > 0) && !maps.Equal(got.Annotations, wantAnnotations) {
+		t.Errorf("%s annotations %v, want %v", got.Name, got.Annotations, wantAnnotations)
+	}
+}

@@ -1,0 +1,80 @@
+package chart
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"knapp.dev/knapp/pkg/platform"
+)
+
+// loadRendered writes the rendered ConfigMap's platform.yaml to a file and
+// loads it with platform.Load, as the manager does with --platform-config.
+func loadRendered(t *testing.T, r rendered) platform.Config {
+	t.Helper()
+	var cm corev1.ConfigMap
+	decodeStrict(t, r.Get(t, "ConfigMap", "knapp-platform", namespace), &cm)
+	path := filepath.Join(t.TempDir(), "platform.yaml")
+	if err := os.WriteFile(path, []byte(cm.Data["platform.yaml"]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := platform.Load(path)
+	if err != nil {
+		t.Fatalf("platform.Load of the rendered config: %v\n%s", err, cm.Data["platform.yaml"])
+	}
+	return cfg
+}
+
+// TestPlatformDefaults: the chart's defaults are knapp's built-in ones.
+func TestPlatformDefaults(t *testing.T) {
+	if got := loadRendered(t, render(t, "")); !reflect.DeepEqual(got, platform.Default()) {
+		t.Errorf("the chart's platform defaults load as\n%+v\nknapp's built-in ones are\n%+v", got, platform.Default())
+	}
+}
+
+// TestPlatformValues: every platform value reaches knapp's config exactly.
+// The environments name dev, staging and prod, because platform.Load
+// merges the file's environments into its built-in ones.
+func TestPlatformValues(t *testing.T) {
+	r := render(t, `
+platform:
+  clusterName: eu1
+  domainSuffix: apps.example.org
+  environments:
+    dev: {minScale: 0, maxScale: 3}
+    staging: {minScale: 1}
+    prod: {minScale: 2, maxScale: 50}
+    perf: {maxScale: 100}
+  knativeServingNamespace: serving
+  externalGateway: istio-ingress/public-gateway
+  localGatewayHost: local-gateway.istio-ingress.svc.k8s.example.org
+  clusterDomain: k8s.example.org
+  urlScheme: https
+  buildTemplate: {name: company-build, clusterScope: false}
+  logRoot: /data/logs
+`)
+	want := platform.Config{
+		ClusterName:  "eu1",
+		DomainSuffix: "apps.example.org",
+		Environments: map[string]platform.Environment{
+			"dev":     {MinScale: ptr.To[int32](0), MaxScale: ptr.To[int32](3)},
+			"staging": {MinScale: ptr.To[int32](1)},
+			"prod":    {MinScale: ptr.To[int32](2), MaxScale: ptr.To[int32](50)},
+			"perf":    {MaxScale: ptr.To[int32](100)},
+		},
+		KnativeServingNamespace: "serving",
+		ExternalGateway:         "istio-ingress/public-gateway",
+		LocalGatewayHost:        "local-gateway.istio-ingress.svc.k8s.example.org",
+		ClusterDomain:           "k8s.example.org",
+		URLScheme:               "https",
+		BuildTemplate:           platform.BuildTemplate{Name: "company-build", ClusterScope: false},
+		LogRoot:                 "/data/logs",
+	}
+	if got := loadRendered(t, r); !reflect.DeepEqual(got, want) {
+		t.Errorf("loaded\n%+v\nwant\n%+v", got, want)
+	}
+}
