@@ -9,17 +9,8 @@ import (
 	"os/exec"
 	"regexp"
 	"sync"
-	"syscall"
 	"time"
 )
-
-// knappProcess is bin/knapp running against the dev control plane.
-type knappProcess struct {
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed when the process ended
-	logs    sync.WaitGroup
-	waitErr error
-}
 
 // optionalFlags are passed only if the binary lists them in --help: in dev
 // the metrics and probe ports would only collide with other processes, and
@@ -28,7 +19,7 @@ var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-ad
 
 // startKnapp starts bin/knapp with --kubeconfig, streaming its output with a
 // "knapp | " prefix.
-func startKnapp(bin, dir, kubeconfig string) (*knappProcess, error) {
+func startKnapp(bin, dir, kubeconfig string) (*process, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%w (build it with: go build -o bin/knapp ./cmd/knapp, as test/dev/run.sh does)", err)
 	}
@@ -44,7 +35,7 @@ func startKnapp(bin, dir, kubeconfig string) (*knappProcess, error) {
 	}
 	step("starting %s %v", bin, args)
 
-	p := &knappProcess{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
+	p := &process{name: "knapp", cmd: exec.Command(bin, args...)}
 	p.cmd.Dir = dir
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -52,9 +43,6 @@ func startKnapp(bin, dir, kubeconfig string) (*knappProcess, error) {
 	}
 	stderr, err := p.cmd.StderrPipe()
 	if err != nil {
-		return nil, err
-	}
-	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
 	var mu sync.Mutex // one line at a time from either stream
@@ -71,11 +59,9 @@ func startKnapp(bin, dir, kubeconfig string) (*knappProcess, error) {
 			}
 		}()
 	}
-	go func() {
-		p.logs.Wait() // Wait closes the pipes, so read them to the end first
-		p.waitErr = p.cmd.Wait()
-		close(p.exited)
-	}()
+	if err := p.start(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -96,27 +82,4 @@ func helpText(bin string) (string, error) {
 func listsFlag(help, flag string) bool {
 	name := regexp.MustCompile(`^-+([^=]+)`).FindStringSubmatch(flag)[1]
 	return regexp.MustCompile(`(?m)(^|\s)--?` + regexp.QuoteMeta(name) + `(\s|=|$)`).MatchString(help)
-}
-
-// err is the process's exit error, once it exited.
-func (p *knappProcess) err() error {
-	<-p.exited
-	return p.waitErr
-}
-
-// stop asks knapp to shut down and kills it if it has not within 10s.
-func (p *knappProcess) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	step("stopping knapp")
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
 }

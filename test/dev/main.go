@@ -1,8 +1,9 @@
 // Command dev runs knapp against a local control plane, as `make dev` does
 // through test/dev/run.sh: it starts the same apiserver, CRDs and Knative
 // admission as the integration tests (test/testenv), writes a kubeconfig,
-// runs bin/knapp, applies config/samples and shows what knapp made of each
-// sample App. With --once it exits after that, as a smoke test.
+// runs Knative Serving's controller (so Knative Services get Revisions) and
+// bin/knapp, applies config/samples and shows what knapp and Knative made of
+// each sample App. With --once it exits after that, as a smoke test.
 package main
 
 import (
@@ -37,6 +38,7 @@ func run() error {
 	}
 	once := flag.Bool("once", false, "Exit after the samples converged (or failed to), instead of running until interrupted.")
 	knappBin := flag.String("knapp", filepath.Join(root, "bin", "knapp"), "The knapp binary to run.")
+	knativeBin := flag.String("knative-controller", "", "Knative Serving's controller binary to run (test/controlplane/knative.sh builds it); empty runs none, and Knative Services get no Revisions.")
 	samples := flag.String("samples", filepath.Join(root, "config", "samples"), "Directory of sample YAML to apply.")
 	timeout := flag.Duration("timeout", 60*time.Second, "How long the sample Apps may take to converge.")
 	flag.Parse()
@@ -50,7 +52,15 @@ func run() error {
 
 	step("starting kube-apiserver, etcd and the Knative webhook")
 	started := time.Now()
-	env, err := testenv.Start(ctx)
+	var opts []testenv.Option
+	if *knativeBin != "" {
+		paths, err := testenv.KnativeControllerCRDPaths()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, testenv.WithCRDPaths(paths...))
+	}
+	env, err := testenv.Start(ctx, opts...)
 	if err != nil {
 		return err
 	}
@@ -76,22 +86,41 @@ func run() error {
 		return err
 	}
 
+	// Knative's controller starts before knapp, so that it is up (or has
+	// failed) by the time knapp writes the first Service.
+	var procs []*process
+	if *knativeBin != "" {
+		if err := configureKnative(ctx, env.Client, objs); err != nil {
+			return err
+		}
+		knative, err := startKnative(*knativeBin, kubeconfig)
+		if err != nil {
+			return err
+		}
+		defer knative.stop()
+		procs = append(procs, knative)
+	}
+
 	knapp, err := startKnapp(*knappBin, root, kubeconfig)
 	if err != nil {
 		return err
 	}
 	defer knapp.stop()
+	procs = append(procs, knapp)
 
 	applied, applyErr := applySamples(ctx, env.Client, objs)
 
 	apps := sampleApps(applied)
-	step("waiting up to %s for knapp to reconcile %d sample App(s)", *timeout, len(apps))
-	results, waitErr := waitForApps(ctx, env.Client, apps, *timeout, knapp.exited)
+	step("waiting up to %s for knapp (and Knative) to reconcile %d sample App(s)", *timeout, len(apps))
+	results, waitErr := waitForApps(ctx, env.Client, apps, *timeout, procs, *knativeBin != "")
 	for _, r := range results {
 		printApp(r, env.KubectlPath(), kubeconfig)
 	}
 	// Repeated last, where a smoke test's reader looks first.
 	failed := errors.Join(applyErr, waitErr)
+	if p := firstExited(procs); p != nil && waitErr == nil {
+		failed = errors.Join(failed, p.exitError())
+	}
 	if *once {
 		if failed == nil {
 			step("all %d sample App(s) converged", len(apps))
@@ -101,15 +130,28 @@ func run() error {
 	if failed != nil {
 		fmt.Fprintln(os.Stderr, "\ndev:", failed)
 	}
-	printHints(kubeconfig, filepath.Dir(env.KubectlPath()), apps)
+	printHints(kubeconfig, filepath.Dir(env.KubectlPath()), apps, procs)
 
 	select {
 	case <-ctx.Done():
-	case <-knapp.exited:
-		step("knapp exited (%v); the control plane keeps running until Ctrl-C", knapp.err())
+	case p := <-anyExited(procs):
+		fmt.Fprintf(os.Stderr, "\ndev: %v\n", p.exitError())
+		step("the control plane keeps running until Ctrl-C")
 		<-ctx.Done()
 	}
 	return nil
+}
+
+// anyExited delivers the first of procs to exit.
+func anyExited(procs []*process) <-chan *process {
+	ch := make(chan *process, len(procs))
+	for _, p := range procs {
+		go func() {
+			<-p.exited
+			ch <- p
+		}()
+	}
+	return ch
 }
 
 // step prints a progress line, set apart from knapp's prefixed logs.

@@ -19,6 +19,9 @@ func printApp(r appResult, kubectl, kubeconfig string) {
 	if r.problem != "" {
 		fmt.Printf("NOT CONVERGED: %s\n", r.problem)
 	}
+	if r.note != "" {
+		fmt.Println(r.note)
+	}
 	if r.service != nil {
 		svc := r.service.DeepCopy()
 		unstructured.RemoveNestedField(svc.Object, "metadata", "managedFields")
@@ -28,23 +31,45 @@ func printApp(r appResult, kubectl, kubeconfig string) {
 		}
 		fmt.Printf("\n--- Knative Service %s/%s (managedFields left out)\n%s", svc.GetNamespace(), svc.GetName(), out)
 	}
+	if r.service != nil && r.revisions != nil {
+		printKnativeObjects(r, kubectl, kubeconfig)
+	}
 	if r.app == nil {
 		return
 	}
-	if _, err := os.Stat(kubectl); err == nil {
-		fmt.Printf("\n--- kubectl get app -n %s %s\n", r.key.Namespace, r.key.Name)
-		cmd := exec.Command(kubectl, "--kubeconfig", kubeconfig, "get", "apps.knapp.dev", "-n", r.key.Namespace, r.key.Name)
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		_ = cmd.Run() // its own output says what went wrong
-	}
+	runKubectl(kubectl, kubeconfig, "get", "apps.knapp.dev", "-n", r.key.Namespace, r.key.Name)
 	fmt.Printf("\n--- conditions of App %s\n", r.key)
 	printConditions(r.app)
 }
 
-// printConditions prints status.conditions as a table, the columns kubectl
-// describe shows.
-func printConditions(app *unstructured.Unstructured) {
-	conds, _, _ := unstructured.NestedSlice(app.Object, "status", "conditions")
+// printKnativeObjects shows what Knative's controller made of the Service:
+// its Configuration, Route and Revisions, and the newest Revision's
+// conditions.
+func printKnativeObjects(r appResult, kubectl, kubeconfig string) {
+	runKubectl(kubectl, kubeconfig, "get", "configurations,routes,revisions", "-n", r.key.Namespace,
+		"-l", "serving.knative.dev/service="+r.service.GetName())
+	if n := len(r.revisions); n > 0 {
+		newest := &r.revisions[n-1]
+		fmt.Printf("\n--- conditions of Revision %s/%s\n", newest.GetNamespace(), newest.GetName())
+		printConditions(newest)
+	}
+}
+
+// runKubectl prints a kubectl command and its output, if kubectl is there.
+func runKubectl(kubectl, kubeconfig string, args ...string) {
+	if _, err := os.Stat(kubectl); err != nil {
+		return
+	}
+	fmt.Printf("\n--- kubectl %s\n", strings.Join(args, " "))
+	cmd := exec.Command(kubectl, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	_ = cmd.Run() // its own output says what went wrong
+}
+
+// printConditions prints an object's status.conditions as a table, the
+// columns kubectl describe shows.
+func printConditions(obj *unstructured.Unstructured) {
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
 	if len(conds) == 0 {
 		fmt.Println("(none)")
 		return
@@ -60,12 +85,17 @@ func printConditions(app *unstructured.Unstructured) {
 }
 
 // printHints prints commands to paste into another shell.
-func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName) {
+func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs []*process) {
 	lines := []string{
 		"export KUBECONFIG=" + kubeconfig,
 		`export PATH="` + assetsDir + `:$PATH"   # kubectl matching the apiserver`,
 		"kubectl get apps -A",
-		"kubectl get ksvc -A",
+		"kubectl get ksvc,configurations,routes,revisions -A",
+	}
+	for _, p := range procs {
+		if p.logFile != "" {
+			lines = append(lines, fmt.Sprintf("tail -f %s   # %s", p.logFile, p.name))
+		}
 	}
 	for _, a := range apps {
 		lines = append(lines,

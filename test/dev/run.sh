@@ -7,6 +7,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 KUBEBUILDER_ASSETS="$(bash test/controlplane/install.sh | tail -n1)"
 export KUBEBUILDER_ASSETS
+# Knative Serving's controller, so Knative Services get Revisions.
+KNATIVE_CONTROLLER="$(bash test/controlplane/knative.sh | tail -n1)"
 
 go build -o bin/knapp ./cmd/knapp
 
@@ -15,4 +17,4 @@ go build -o bin/knapp ./cmd/knapp
 # a terminated `make dev`.
 CACHE_DIR="${KNAPP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knapp}"
 go build -o "$CACHE_DIR/bin/knapp-dev" ./test/dev
-exec "$CACHE_DIR/bin/knapp-dev" "$@"
+exec "$CACHE_DIR/bin/knapp-dev" --knative-controller="$KNATIVE_CONTROLLER" "$@"

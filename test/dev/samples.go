@@ -162,9 +162,18 @@ func objectKey(u *unstructured.Unstructured) string {
 // sampleApps lists the samples' Apps.
 func sampleApps(samples []sample) []types.NamespacedName {
 	var apps []types.NamespacedName
+	for _, a := range sampleAppObjects(samples) {
+		apps = append(apps, types.NamespacedName{Namespace: a.GetNamespace(), Name: a.GetName()})
+	}
+	return apps
+}
+
+// sampleAppObjects is the samples' Apps as read.
+func sampleAppObjects(samples []sample) []*unstructured.Unstructured {
+	var apps []*unstructured.Unstructured
 	for _, s := range samples {
 		if s.obj.GroupVersionKind().GroupKind() == v1alpha1.GroupVersion.WithKind("App").GroupKind() {
-			apps = append(apps, types.NamespacedName{Namespace: s.obj.GetNamespace(), Name: s.obj.GetName()})
+			apps = append(apps, s.obj)
 		}
 	}
 	return apps
