@@ -13,13 +13,12 @@ import (
 )
 
 // optionalFlags are passed only if the binary lists them in --help: in dev
-// the metrics and probe ports would only collide with other processes, and
-// the webhooks have no certificate or Service to be reached at.
-var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--enable-webhooks=false"}
+// the metrics and probe ports would only collide with other processes.
+var optionalFlags = []string{"--metrics-bind-address=0", "--health-probe-bind-address=0"}
 
-// startKnapp starts bin/knapp with --kubeconfig, streaming its output with a
-// "knapp | " prefix.
-func startKnapp(bin, dir, kubeconfig string) (*process, error) {
+// startKnapp starts bin/knapp with --kubeconfig and extraArgs, streaming its
+// output with a "knapp | " prefix.
+func startKnapp(bin, dir, kubeconfig string, extraArgs ...string) (*process, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%w (build it with: go build -o bin/knapp ./cmd/knapp, as test/dev/run.sh does)", err)
 	}
@@ -27,7 +26,7 @@ func startKnapp(bin, dir, kubeconfig string) (*process, error) {
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"--kubeconfig=" + kubeconfig}
+	args := append([]string{"--kubeconfig=" + kubeconfig}, extraArgs...)
 	for _, f := range optionalFlags {
 		if listsFlag(help, f) {
 			args = append(args, f)

@@ -52,7 +52,8 @@ func run() error {
 
 	step("starting kube-apiserver, etcd and the Knative webhook")
 	started := time.Now()
-	var opts []testenv.Option
+	// knapp's webhooks, as config/webhook configures them (webhooks.go).
+	opts := []testenv.Option{testenv.WithWebhookConfigs(filepath.Join(root, "config", "webhook"))}
 	if *knativeBin != "" {
 		paths, err := testenv.KnativeControllerCRDPaths()
 		if err != nil {
@@ -63,6 +64,10 @@ func run() error {
 	env, err := testenv.Start(ctx, opts...)
 	if err != nil {
 		return err
+	}
+	webhooks, err := proxyKnappWebhooks(env)
+	if err != nil {
+		return errors.Join(err, env.Stop())
 	}
 	defer func() {
 		step("stopping the control plane")
@@ -101,12 +106,18 @@ func run() error {
 		procs = append(procs, knative)
 	}
 
-	knapp, err := startKnapp(*knappBin, root, kubeconfig)
+	knapp, err := startKnapp(*knappBin, root, kubeconfig, webhooks.args()...)
 	if err != nil {
 		return err
 	}
 	defer knapp.stop()
 	procs = append(procs, knapp)
+	if err := webhooks.waitUntilServing(ctx, knapp, 30*time.Second); err != nil {
+		return err
+	}
+	if err := applyPlatform(ctx, env.Client, root); err != nil {
+		return err
+	}
 
 	applied, applyErr := applySamples(ctx, env.Client, objs)
 

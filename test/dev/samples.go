@@ -178,3 +178,20 @@ func sampleAppObjects(samples []sample) []*unstructured.Unstructured {
 	}
 	return apps
 }
+
+// applyPlatform applies what a platform team installs beside knapp and the
+// samples need: the default build template (config/build/knapp-build.yaml;
+// no Argo controller runs it here, so builds stay Pending).
+func applyPlatform(ctx context.Context, c client.Client, root string) error {
+	file := filepath.Join(root, "config", "build", "knapp-build.yaml")
+	objs, err := readObjects(file)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, o := range objs {
+		if err := apply(ctx, c, sample{obj: o, file: file}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

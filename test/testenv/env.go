@@ -128,3 +128,11 @@ func (e *Env) AddUser(user envtest.User, base *rest.Config) (*envtest.Authentica
 func (e *Env) KubectlPath() string {
 	return filepath.Join(e.env.BinaryAssetsDirectory, "kubectl")
 }
+
+// WebhookServingCert is the directory of the serving certificate (tls.crt,
+// tls.key) that the apiserver trusts for the webhook server, and its CA:
+// another local webhook server may serve with it too.
+func (e *Env) WebhookServingCert() (dir string, caPEM []byte) {
+	o := &e.env.WebhookInstallOptions
+	return o.LocalServingCertDir, o.LocalServingCAData
+}
