@@ -52,6 +52,20 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30s), from the checked-in se
 bench: ## Go benchmarks of the builders and the pod webhook (figures, no assertions).
 	go test -run XXX -bench . -benchmem ./controllers/app/resources/ ./webhooks/podlogs/
 
+HELM_VERSION ?= v3.20.2
+HELM := $(TOOLS_BIN)/helm-$(HELM_VERSION)
+
+.PHONY: helm-lint
+helm-lint: $(HELM) ## helm lint --strict and helm template the chart with Helm's own CLI (test/chart runs the same checks in Go).
+	$(HELM) lint --strict charts/knapp
+	$(HELM) template knapp charts/knapp -n knapp-system >/dev/null
+	$(HELM) template knapp charts/knapp -n knapp-system --set webhooks.certManager.enabled=true --set metrics.serviceMonitor.enabled=true >/dev/null
+
+$(HELM):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(TOOLS_BIN)/helm $@
+
 .PHONY: dev
 dev: ## Run knapp on a local control plane with the sample Apps.
 	bash test/dev/run.sh $(DEV_ARGS)

@@ -115,6 +115,14 @@ func run() error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
+	if webhooks.enabled {
+		// Not ready until the webhook server answers TLS (with self-signed
+		// certificates, once the kubelet mounted them): the webhook
+		// Service sends admission requests only to ready pods.
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return err
+		}
+	}
 	ctrl.Log.WithName("setup").Info("starting knapp", "cluster", cfg.ClusterName, "domain", cfg.Domain())
 	return mgr.Start(ctx)
 }
