@@ -56,10 +56,10 @@ HELM_VERSION ?= v3.20.2
 HELM := $(TOOLS_BIN)/helm-$(HELM_VERSION)
 
 .PHONY: helm-lint
-helm-lint: $(HELM) ## helm lint --strict and helm template the chart with Helm's own CLI (test/chart runs the same checks in Go).
+helm-lint: $(HELM) ## helm lint --strict and helm template the chart with Helm's own CLI (a go-installed helm has no Kubernetes version of its own, hence --kube-version; test/chart runs the same checks in Go).
 	$(HELM) lint --strict charts/knapp
-	$(HELM) template knapp charts/knapp -n knapp-system >/dev/null
-	$(HELM) template knapp charts/knapp -n knapp-system --set webhooks.certManager.enabled=true --set metrics.serviceMonitor.enabled=true >/dev/null
+	$(HELM) template knapp charts/knapp -n knapp-system --kube-version 1.35.4 >/dev/null
+	$(HELM) template knapp charts/knapp -n knapp-system --kube-version 1.35.4 --set webhooks.certManager.enabled=true --set metrics.serviceMonitor.enabled=true >/dev/null
 
 $(HELM):
 	mkdir -p $(TOOLS_BIN)

@@ -90,7 +90,7 @@ func knativeConfigObjects() ([]*unstructured.Unstructured, error) {
 			return nil, fmt.Errorf("no Knative config in %s/%s (%v)", dir, src.glob, err)
 		}
 		for _, f := range files {
-			o, err := readObjects(f)
+			o, err := testenv.ReadObjects(f)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}

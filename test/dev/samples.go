@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,10 +13,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/test/testenv"
 )
 
 // fieldOwner names the dev environment as the owner of the fields it applies.
@@ -46,7 +45,7 @@ func readSamples(dir string) ([]sample, error) {
 	}
 	var out []sample
 	for _, f := range files {
-		objs, err := readObjects(f)
+		objs, err := testenv.ReadObjects(f)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
@@ -55,33 +54,6 @@ func readSamples(dir string) ([]sample, error) {
 		}
 	}
 	return out, nil
-}
-
-func readObjects(file string) ([]*unstructured.Unstructured, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
-	var objs []*unstructured.Unstructured
-	for {
-		u := &unstructured.Unstructured{}
-		err := dec.Decode(&u.Object)
-		if errors.Is(err, io.EOF) {
-			return objs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(u.Object) == 0 {
-			continue // an empty document, such as after a trailing ---
-		}
-		if u.GetKind() == "" || u.GetAPIVersion() == "" {
-			return nil, fmt.Errorf("object %q has no apiVersion or kind", u.GetName())
-		}
-		objs = append(objs, u)
-	}
 }
 
 func isNamespace(u *unstructured.Unstructured) bool {
@@ -184,7 +156,7 @@ func sampleAppObjects(samples []sample) []*unstructured.Unstructured {
 // no Argo controller runs it here, so builds stay Pending).
 func applyPlatform(ctx context.Context, c client.Client, root string) error {
 	file := filepath.Join(root, "config", "build", "knapp-build.yaml")
-	objs, err := readObjects(file)
+	objs, err := testenv.ReadObjects(file)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}

@@ -2,15 +2,12 @@ package webhooks_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -34,18 +31,11 @@ func TestSamplesAreAdmitted(t *testing.T) {
 	ns := newNamespace(t, nil)
 	var shop *unstructured.Unstructured
 	for _, file := range files {
-		f, err := os.Open(file)
+		objs, err := testenv.ReadObjects(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
-		for {
-			u := &unstructured.Unstructured{}
-			if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
+		for _, u := range objs {
 			if u.GetKind() != "App" {
 				continue
 			}
@@ -57,7 +47,6 @@ func TestSamplesAreAdmitted(t *testing.T) {
 				shop = u
 			}
 		}
-		f.Close()
 	}
 	if shop == nil {
 		t.Fatal("no shop sample to apply the release patches to")
