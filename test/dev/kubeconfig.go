@@ -6,24 +6,9 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"knapp.dev/knapp/test/stack"
 	"knapp.dev/knapp/test/testenv"
 )
-
-// cacheDir is where knapp's tooling caches things, as the Makefile and
-// test/controlplane/install.sh choose it.
-func cacheDir() (string, error) {
-	if dir := os.Getenv("KNAPP_CACHE"); dir != "" {
-		return dir, nil
-	}
-	if dir := os.Getenv("XDG_CACHE_HOME"); dir != "" {
-		return filepath.Join(dir, "knapp"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, ".cache", "knapp"), nil
-}
 
 // writeKubeconfig provisions an admin user named dev and writes a kubeconfig
 // for it at a fixed path, so a shell keeps one KUBECONFIG across runs (the
@@ -37,7 +22,7 @@ func writeKubeconfig(env *testenv.Env) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cache, err := cacheDir()
+	cache, err := stack.CacheDir()
 	if err != nil {
 		return "", err
 	}

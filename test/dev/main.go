@@ -21,6 +21,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"knapp.dev/knapp/test/stack"
 	"knapp.dev/knapp/test/testenv"
 )
 
@@ -43,6 +44,7 @@ func run() error {
 	timeout := flag.Duration("timeout", 60*time.Second, "How long the sample Apps may take to converge.")
 	flag.Parse()
 
+	stack.Progress = step
 	// The webhook server and envtest log through controller-runtime; only
 	// their errors matter here.
 	ctrllog.SetLogger(zap.New(zap.Level(zapcore.ErrorLevel)))
@@ -65,7 +67,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	webhooks, err := proxyKnappWebhooks(env)
+	webhooks, err := stack.ProxyKnappWebhooks(env)
 	if err != nil {
 		return errors.Join(err, env.Stop())
 	}
@@ -93,26 +95,26 @@ func run() error {
 
 	// Knative's controller starts before knapp, so that it is up (or has
 	// failed) by the time knapp writes the first Service.
-	var procs []*process
+	var procs []*stack.Process
 	if *knativeBin != "" {
-		if err := configureKnative(ctx, env.Client, objs); err != nil {
+		if err := stack.ConfigureKnative(ctx, env.Client, fieldOwner, sampleImages(objs)); err != nil {
 			return err
 		}
 		knative, err := startKnative(*knativeBin, kubeconfig)
 		if err != nil {
 			return err
 		}
-		defer knative.stop()
+		defer knative.Stop()
 		procs = append(procs, knative)
 	}
 
-	knapp, err := startKnapp(*knappBin, root, kubeconfig, webhooks.args()...)
+	knapp, err := startKnapp(*knappBin, root, kubeconfig, webhooks.Args()...)
 	if err != nil {
 		return err
 	}
-	defer knapp.stop()
+	defer knapp.Stop()
 	procs = append(procs, knapp)
-	if err := webhooks.waitUntilServing(ctx, knapp, 30*time.Second); err != nil {
+	if err := webhooks.WaitUntilServing(ctx, knapp, 30*time.Second); err != nil {
 		return err
 	}
 	if err := applyPlatform(ctx, env.Client, root); err != nil {
@@ -130,7 +132,7 @@ func run() error {
 	// Repeated last, where a smoke test's reader looks first.
 	failed := errors.Join(applyErr, waitErr)
 	if p := firstExited(procs); p != nil && waitErr == nil {
-		failed = errors.Join(failed, p.exitError())
+		failed = errors.Join(failed, p.ExitError())
 	}
 	if *once {
 		if failed == nil {
@@ -146,7 +148,7 @@ func run() error {
 	select {
 	case <-ctx.Done():
 	case p := <-anyExited(procs):
-		fmt.Fprintf(os.Stderr, "\ndev: %v\n", p.exitError())
+		fmt.Fprintf(os.Stderr, "\ndev: %v\n", p.ExitError())
 		step("the control plane keeps running until Ctrl-C")
 		<-ctx.Done()
 	}
@@ -154,11 +156,11 @@ func run() error {
 }
 
 // anyExited delivers the first of procs to exit.
-func anyExited(procs []*process) <-chan *process {
-	ch := make(chan *process, len(procs))
+func anyExited(procs []*stack.Process) <-chan *stack.Process {
+	ch := make(chan *stack.Process, len(procs))
 	for _, p := range procs {
 		go func() {
-			<-p.exited
+			<-p.Exited()
 			ch <- p
 		}()
 	}

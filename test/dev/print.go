@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
+
+	"knapp.dev/knapp/test/stack"
 )
 
 // printApp shows the App's Knative Service as stored (after Knative's
@@ -85,7 +87,7 @@ func printConditions(obj *unstructured.Unstructured) {
 }
 
 // printHints prints commands to paste into another shell.
-func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs []*process) {
+func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs []*stack.Process) {
 	lines := []string{
 		"export KUBECONFIG=" + kubeconfig,
 		`export PATH="` + assetsDir + `:$PATH"   # kubectl matching the apiserver`,
@@ -93,8 +95,8 @@ func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs
 		"kubectl get ksvc,configurations,routes,revisions -A",
 	}
 	for _, p := range procs {
-		if p.logFile != "" {
-			lines = append(lines, fmt.Sprintf("tail -f %s   # %s", p.logFile, p.name))
+		if p.LogFile != "" {
+			lines = append(lines, fmt.Sprintf("tail -f %s   # %s", p.LogFile, p.Name))
 		}
 	}
 	for _, a := range apps {

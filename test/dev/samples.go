@@ -167,3 +167,17 @@ func applyPlatform(ctx context.Context, c client.Client, root string) error {
 	}
 	return nil
 }
+
+// sampleImages are the image references and build repositories of the
+// samples' Apps (Knative is told not to resolve their tags).
+func sampleImages(samples []sample) []string {
+	var images []string
+	for _, a := range sampleAppObjects(samples) {
+		for _, path := range [][]string{{"spec", "image"}, {"spec", "build", "imageRepository"}} {
+			if ref, _, _ := unstructured.NestedString(a.Object, path...); ref != "" {
+				images = append(images, ref)
+			}
+		}
+	}
+	return images
+}

@@ -14,6 +14,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/test/stack"
 )
 
 // appResult is what knapp made of one sample App.
@@ -34,7 +35,7 @@ type appResult struct {
 // status reports), the timeout passes, one of procs exits or ctx ends. It
 // returns the last state of each App, and an error naming those that did
 // not converge.
-func waitForApps(ctx context.Context, c client.Client, apps []types.NamespacedName, timeout time.Duration, procs []*process, knative bool) ([]appResult, error) {
+func waitForApps(ctx context.Context, c client.Client, apps []types.NamespacedName, timeout time.Duration, procs []*stack.Process, knative bool) ([]appResult, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -55,7 +56,7 @@ func waitForApps(ctx context.Context, c client.Client, apps []types.NamespacedNa
 			return fmt.Errorf("%w (%s):\n  %s", errNotConverged, why, strings.Join(pending, "\n  "))
 		}
 		if p := firstExited(procs); p != nil {
-			return results, errors.Join(notConverged(p.name+" exited"), p.exitError())
+			return results, errors.Join(notConverged(p.Name+" exited"), p.ExitError())
 		}
 		select {
 		case <-tick.C:
@@ -69,10 +70,10 @@ func waitForApps(ctx context.Context, c client.Client, apps []types.NamespacedNa
 }
 
 // firstExited is the first of procs that has exited, or nil.
-func firstExited(procs []*process) *process {
+func firstExited(procs []*stack.Process) *stack.Process {
 	for _, p := range procs {
 		select {
-		case <-p.exited:
+		case <-p.Exited():
 			return p
 		default:
 		}

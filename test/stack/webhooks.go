@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"context"
@@ -18,35 +18,36 @@ import (
 	"knapp.dev/knapp/webhooks/podlogs"
 )
 
-// knapp's admission webhooks run in make dev as on a cluster, from the
-// configurations in config/webhook: knapp serves them on a local port with
-// the control plane's serving certificate, and the webhook server the
-// apiserver already calls (testenv's, at the URL envtest put into those
-// configurations) passes knapp's paths on to it.
+// knapp's admission webhooks run against a local control plane as on a
+// cluster, from the configurations in config/webhook (testenv's
+// WithWebhookConfigs): knapp serves them on a local port with the control
+// plane's serving certificate, and the webhook server the apiserver already
+// calls (testenv's, at the URL envtest put into those configurations) passes
+// knapp's paths on to it.
 var knappWebhookPaths = []string{podlogs.Path, appvalidation.ValidatePath, appvalidation.DefaultPath}
 
-// knappWebhooks is where knapp serves its webhooks in dev.
-type knappWebhooks struct {
-	port    int
-	certDir string
+// KnappWebhooks is where knapp serves its webhooks in dev.
+type KnappWebhooks struct {
+	Port    int
+	CertDir string
 }
 
-// args are knapp's flags to serve there.
-func (w knappWebhooks) args() []string {
-	return []string{"--webhook-port=" + strconv.Itoa(w.port), "--webhook-cert-dir=" + w.certDir}
+// Args are knapp's flags to serve there.
+func (w KnappWebhooks) Args() []string {
+	return []string{"--webhook-port=" + strconv.Itoa(w.Port), "--webhook-cert-dir=" + w.CertDir}
 }
 
-// proxyKnappWebhooks picks a free port for knapp's webhook server and makes
+// ProxyKnappWebhooks picks a free port for knapp's webhook server and makes
 // env's webhook server pass knapp's paths on to it.
-func proxyKnappWebhooks(env *testenv.Env) (knappWebhooks, error) {
+func ProxyKnappWebhooks(env *testenv.Env) (KnappWebhooks, error) {
 	certDir, caPEM := env.WebhookServingCert()
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
-		return knappWebhooks{}, err
+		return KnappWebhooks{}, err
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM(caPEM) {
-		return knappWebhooks{}, errors.New("the control plane's webhook CA does not parse")
+		return KnappWebhooks{}, errors.New("the control plane's webhook CA does not parse")
 	}
 	target := &url.URL{Scheme: "https", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 	proxy := httputil.NewSingleHostReverseProxy(target)
@@ -54,13 +55,13 @@ func proxyKnappWebhooks(env *testenv.Env) (knappWebhooks, error) {
 	for _, p := range knappWebhookPaths {
 		env.Register(p, proxy)
 	}
-	return knappWebhooks{port: port, certDir: certDir}, nil
+	return KnappWebhooks{Port: port, CertDir: certDir}, nil
 }
 
-// waitUntilServing waits until knapp's webhook server accepts connections,
+// WaitUntilServing waits until knapp's webhook server accepts connections,
 // so that nothing the webhooks admit is written before they can answer.
-func (w knappWebhooks) waitUntilServing(ctx context.Context, knapp *process, timeout time.Duration) error {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(w.port))
+func (w KnappWebhooks) WaitUntilServing(ctx context.Context, knapp *Process, timeout time.Duration) error {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(w.Port))
 	deadline := time.Now().Add(timeout)
 	for {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
@@ -68,8 +69,8 @@ func (w knappWebhooks) waitUntilServing(ctx context.Context, knapp *process, tim
 			return conn.Close()
 		}
 		select {
-		case <-knapp.exited:
-			return knapp.exitError()
+		case <-knapp.Exited():
+			return knapp.ExitError()
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):

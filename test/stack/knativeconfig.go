@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"context"
@@ -15,11 +15,6 @@ import (
 	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/test/testenv"
 )
-
-// knativeNamespace is Knative Serving's system namespace (SYSTEM_NAMESPACE),
-// where its controller reads its config maps; knapp's default
-// KnativeServingNamespace.
-const knativeNamespace = "knative-serving"
 
 // knativeConfigFiles are Knative's namespace and config maps as the release
 // ships them, read from the module cache so they match the controller built
@@ -40,16 +35,18 @@ var defaultSkippedRegistries = []string{"kind.local", "ko.local", "dev.local"}
 // from a public registry does not make the controller reach out either.
 var publicRegistries = []string{"index.docker.io", "gcr.io", "ghcr.io", "quay.io", "registry.k8s.io", "mcr.microsoft.com", "public.ecr.aws"}
 
-// configureKnative creates knative-serving and Knative's config maps, with
-// dev's settings merged in:
+// ConfigureKnative creates knative-serving and Knative's config maps, with
+// these settings merged in (field owner fieldOwner):
 //   - config-deployment: a queue-proxy image (required; no pod ever runs
-//     here, so it is never pulled), and tag resolution skipped for the
-//     samples' registries: otherwise the revision controller asks the
-//     registry for each tag's digest, which dev cannot reach, and the
-//     Revision fails with ContainerMissing.
-//   - config-domain and config-network: the platform's domain, as an install
-//     of knapp merges them (config/knative), so Routes get knapp's hosts.
-func configureKnative(ctx context.Context, c client.Client, samples []sample) error {
+//     Knative's data plane here, so it is never pulled), and tag resolution
+//     skipped for the registries of images (and the public ones): otherwise
+//     the revision controller asks each registry for the tag's digest, which
+//     a local machine cannot reach, and the Revision fails with
+//     ContainerMissing.
+//   - config-domain and config-network: the platform's domain, as an
+//     install of knapp merges them (config/knative), so Routes get knapp's
+//     hosts.
+func ConfigureKnative(ctx context.Context, c client.Client, fieldOwner string, images []string) error {
 	objs, err := knativeConfigObjects()
 	if err != nil {
 		return err
@@ -57,13 +54,13 @@ func configureKnative(ctx context.Context, c client.Client, samples []sample) er
 	extra := map[string]map[string]string{
 		"config-deployment": {
 			"queue-sidecar-image":               "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v0.50.0",
-			"registries-skipping-tag-resolving": strings.Join(skippedRegistries(samples), ","),
+			"registries-skipping-tag-resolving": strings.Join(skippedRegistries(images), ","),
 		},
 	}
 	domain, network := knativedomain.ConfigMaps(platform.Default())
 	extra[domain.Name], extra[network.Name] = domain.Data, network.Data
 
-	step("configuring Knative Serving: namespace %s, %d config maps", knativeNamespace, len(objs)-1)
+	Progress("configuring Knative Serving: namespace %s, %d config maps", KnativeNamespace, len(objs)-1)
 	for _, o := range objs {
 		for k, v := range extra[o.GetName()] {
 			if err := unstructured.SetNestedField(o.Object, v, "data", k); err != nil {
@@ -72,7 +69,7 @@ func configureKnative(ctx context.Context, c client.Client, samples []sample) er
 		}
 		err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), client.FieldOwner(fieldOwner), client.ForceOwnership)
 		if err != nil {
-			return fmt.Errorf("applying Knative's %s %s: %w", o.GetKind(), objectKey(o), err)
+			return fmt.Errorf("applying Knative's %s %s: %w", o.GetKind(), o.GetName(), err)
 		}
 	}
 	return nil
@@ -101,19 +98,16 @@ func knativeConfigObjects() ([]*unstructured.Unstructured, error) {
 }
 
 // skippedRegistries are the registries whose tags Knative is not to
-// resolve: its defaults, the public ones, and those of the samples' images
-// (spec.image and spec.build.imageRepository), as Knative names them.
-func skippedRegistries(samples []sample) []string {
+// resolve: its defaults, the public ones, and those of images (image
+// references or repositories), as Knative names them.
+func skippedRegistries(images []string) []string {
 	set := map[string]bool{}
 	for _, r := range append(append([]string{}, defaultSkippedRegistries...), publicRegistries...) {
 		set[r] = true
 	}
-	for _, a := range sampleAppObjects(samples) {
-		for _, path := range [][]string{{"spec", "image"}, {"spec", "build", "imageRepository"}} {
-			ref, _, _ := unstructured.NestedString(a.Object, path...)
-			if repo, err := name.NewRepository(repositoryOf(ref), name.WeakValidation); ref != "" && err == nil {
-				set[repo.RegistryStr()] = true
-			}
+	for _, ref := range images {
+		if repo, err := name.NewRepository(repositoryOf(ref), name.WeakValidation); ref != "" && err == nil {
+			set[repo.RegistryStr()] = true
 		}
 	}
 	out := make([]string, 0, len(set))

@@ -1,0 +1,49 @@
+package stack
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+)
+
+// KnativeNamespace is Knative Serving's system namespace (SYSTEM_NAMESPACE),
+// where its controller reads its config maps; knapp's default
+// KnativeServingNamespace.
+const KnativeNamespace = "knative-serving"
+
+// knativeHealthPort is where Knative's shared main serves its health probes
+// (knative.dev/pkg/injection.HealthCheckDefaultPort, on every interface).
+// Serving's controller offers no flag or variable to move or disable it.
+const knativeHealthPort = 8080
+
+// StartKnativeController starts Knative Serving's controller (built by
+// test/controlplane/knative.sh) against the control plane of kubeconfig, so
+// Knative Services get their Configurations, Routes and Revisions. Its JSON
+// logs go to logPath: they are many and mostly about the data plane that a
+// local control plane does not have. Apply ConfigureKnative first.
+func StartKnativeController(bin, kubeconfig, logPath string) (*Process, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%w (build it with: bash test/controlplane/knative.sh)", err)
+	}
+	// Checked first because the controller would exit with a bind error
+	// buried in its log.
+	if err := PortFree(knativeHealthPort); err != nil {
+		return nil, fmt.Errorf("Knative's controller serves its health probes on port %d, which is taken (another `make dev`?): %w", knativeHealthPort, err)
+	}
+	// Its profiling server always listens (404s while profiling is off), by
+	// default on 8008; any free port will do.
+	profiling, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig)
+	cmd.Env = append(os.Environ(),
+		"SYSTEM_NAMESPACE="+KnativeNamespace,
+		// The leader election identity; in a cluster the pod's name.
+		"POD_NAME=knative-controller-local",
+		"PROFILING_PORT="+strconv.Itoa(profiling),
+	)
+	Progress("starting %s (logs: %s)", bin, logPath)
+	return StartLogged("Knative's controller", cmd, logPath)
+}
