@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -22,7 +23,7 @@ type countedValidation struct {
 func (h countedValidation) Handle(ctx context.Context, req admission.Request) admission.Response {
 	resp := h.Handler.Handle(ctx, req)
 	result := validationResult(resp)
-	metrics.AppAdmissions.WithLabelValues(string(req.Operation), result, strconv.FormatBool(len(resp.Warnings) > 0)).Inc()
+	metrics.AppAdmissions.WithLabelValues(operationLabel(req.Operation), result, strconv.FormatBool(len(resp.Warnings) > 0)).Inc()
 	logf.FromContext(ctx).V(1).Info("validated the App", "operation", req.Operation, "result", result,
 		"warnings", len(resp.Warnings), "message", resultMessage(resp))
 	return resp
@@ -56,10 +57,22 @@ func (h countedDefaulting) Handle(ctx context.Context, req admission.Request) ad
 	case resp.Allowed:
 		result = metrics.DefaultingUnchanged
 	}
-	metrics.AppDefaulting.WithLabelValues(string(req.Operation), result).Inc()
+	metrics.AppDefaulting.WithLabelValues(operationLabel(req.Operation), result).Inc()
 	logf.FromContext(ctx).V(1).Info("defaulted the App", "operation", req.Operation, "result", result,
 		"patchOps", len(resp.Patches), "message", resultMessage(resp))
 	return resp
+}
+
+// operationLabel is the operation label of a request: the apiserver's
+// operations as they are, anything else (a request not from the apiserver)
+// "unknown", so that no caller can add series or, with invalid UTF-8, make
+// the metric panic. FuzzWebhooks found the panic.
+func operationLabel(op admissionv1.Operation) string {
+	switch op {
+	case admissionv1.Create, admissionv1.Update, admissionv1.Delete, admissionv1.Connect:
+		return string(op)
+	}
+	return "unknown"
 }
 
 func resultMessage(resp admission.Response) string {

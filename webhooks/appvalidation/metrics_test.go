@@ -47,6 +47,12 @@ func TestWebhooksCountAdmissions(t *testing.T) {
 			defaulting("UPDATE", metrics.DefaultingUnchanged)},
 		{"unreadable object defaulted", func() { reviewRaw(t, mux, DefaultPath, admissionv1.Create, nil, []byte(`{"kind": 1}`)) },
 			defaulting("CREATE", metrics.DefaultingErrored)},
+		// Not from the apiserver: one series for any such operation, and no
+		// panic for one that is not UTF-8.
+		{"unknown operation", func() { reviewRaw(t, mux, ValidatePath, "\xd6", nil, nil) },
+			admissions("unknown", metrics.AdmissionErrored, "false")},
+		{"unknown operation defaulted", func() { review(t, mux, DefaultPath, "PATCH", nil, validApp()) },
+			defaulting("unknown", metrics.DefaultingUnchanged)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -116,6 +116,7 @@ func Warnings(app *v1alpha1.App) []string {
 				"spec.template.containers[%d].ports: Knative sends requests to the container with the port, so this sidecar, not the app's own (first) container, takes the App's requests", i))
 		}
 	}
+	w = append(w, knativeFeatureWarnings(cs)...)
 	if ts := app.Spec.Template.TimeoutSeconds; ts != nil && *ts > knativeMaxRevisionTimeoutSeconds {
 		w = append(w, fmt.Sprintf(
 			"spec.template.timeoutSeconds: %d is above Knative's default max-revision-timeout-seconds (%d); Knative refuses it unless the cluster's config-defaults raises that limit",

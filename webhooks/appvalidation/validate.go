@@ -167,6 +167,7 @@ func validateTemplate(t *v1alpha1.AppTemplate, p *field.Path) field.ErrorList {
 			errs = append(errs, validatePort(&c.Ports[j], ip.Child("ports").Index(j))...)
 		}
 		errs = append(errs, validateEnv(c.Env, i == serving, ip.Child("env"))...)
+		errs = append(errs, validateKnativeContainer(c, i == serving, servingPortName(cs), ip)...)
 	}
 	if len(cs) > 1 && ports == 0 {
 		errs = append(errs, field.Required(cp.Index(0).Child("ports"),
@@ -184,6 +185,19 @@ func validateTemplate(t *v1alpha1.AppTemplate, p *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(p.Child("containerConcurrency"), *cc, "must be between 0 (no limit) and 1000"))
 	}
 	return errs
+}
+
+// servingPortName is the name Knative gives the App's port, which probes
+// of the serving container may name.
+func servingPortName(cs []v1alpha1.Container) string {
+	for i := range cs {
+		if len(cs[i].Ports) > 0 && cs[i].Ports[0].Name != "" {
+			return cs[i].Ports[0].Name
+		} else if len(cs[i].Ports) > 0 {
+			break
+		}
+	}
+	return knativePortName
 }
 
 // servingContainer is the index of the container Knative sends requests to
