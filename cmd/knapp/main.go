@@ -41,6 +41,7 @@ func main() {
 func run() error {
 	var (
 		metricsAddr, probeAddr, hookAddr, platformConfig string
+		leaderElectionNamespace                          string
 		leaderElect                                      bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
@@ -48,6 +49,9 @@ func run() error {
 	flag.StringVar(&hookAddr, "hook-bind-address", ":8082", "Address of the build hook API (POST /hooks/v1/namespaces/{namespace}/apps/{name}/builds); 0 turns it off.")
 	flag.StringVar(&platformConfig, "platform-config", "", "YAML file with the platform's settings (cluster name, domain suffix, environments); built-in defaults when empty.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
+	// In a cluster the Lease goes to the pod's own namespace; out of one
+	// (a local control plane) there is none to find, so it must be named.
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; empty: the namespace knapp runs in (in a cluster only).")
 	var webhooks webhookFlags
 	webhooks.bind(flag.CommandLine)
 	zapOpts := zap.Options{}
@@ -75,13 +79,14 @@ func run() error {
 		return fmt.Errorf("finding the cluster (use --kubeconfig or KUBECONFIG): %w", err)
 	}
 	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
-		Scheme:                 scheme,
-		Cache:                  app.CacheOptions(cfg),
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
-		HealthProbeBindAddress: probeAddr,
-		WebhookServer:          webhook.NewServer(webhooks.serverOptions()),
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       "knapp.knapp.dev",
+		Scheme:                  scheme,
+		Cache:                   app.CacheOptions(cfg),
+		Metrics:                 metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress:  probeAddr,
+		WebhookServer:           webhook.NewServer(webhooks.serverOptions()),
+		LeaderElection:          leaderElect,
+		LeaderElectionID:        "knapp.knapp.dev",
+		LeaderElectionNamespace: leaderElectionNamespace,
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
