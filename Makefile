@@ -47,10 +47,20 @@ FUZZTIME ?= 30s
 fuzz: ## Run each fuzz target for FUZZTIME (default 30s), from the checked-in seeds.
 	go test -run XXX -fuzz=FuzzInject -fuzztime=$(FUZZTIME) ./webhooks/podlogs/
 	go test -run XXX -fuzz=FuzzValidate -fuzztime=$(FUZZTIME) ./webhooks/appvalidation/
+	go test -run XXX -fuzz=FuzzWebhooks -fuzztime=$(FUZZTIME) ./webhooks/appvalidation/
+	go test -run XXX -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./webhooks/podlogs/
+	go test -run XXX -fuzz=FuzzBuilders -fuzztime=$(FUZZTIME) ./controllers/app/resources/
+	go test -run XXX -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./pkg/hookapi/
+	go test -run XXX -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./pkg/hookapi/
+
+# The scale benchmark's flags (go run ./test/bench -h), e.g.
+# make bench BENCH_ARGS="-n 100,1000,5000 -steady 5m".
+BENCH_ARGS ?= -n 100
 
 .PHONY: bench
-bench: ## Go benchmarks of the builders and the pod webhook (figures, no assertions).
+bench: ## Go benchmarks of the builders and the pod webhook, then the scale benchmark on a local control plane (test/bench; BENCH_ARGS, default -n 100). Figures, no assertions.
 	go test -run XXX -bench . -benchmem ./controllers/app/resources/ ./webhooks/podlogs/
+	bash test/bench/run.sh $(BENCH_ARGS)
 
 HELM_VERSION ?= v3.20.2
 HELM := $(TOOLS_BIN)/helm-$(HELM_VERSION)

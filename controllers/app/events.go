@@ -14,7 +14,6 @@ const (
 	eventUpdated      = "Updated"
 	eventDeleted      = "Deleted"
 	eventRemoved      = "ConditionRemoved"
-	actionReconcile   = "Reconcile"
 	actionCreateChild = "Create"
 	actionUpdateChild = "Update"
 	actionDeleteChild = "Delete"
@@ -28,7 +27,7 @@ const (
 func (r *Reconciler) recordConditionChanges(app *v1alpha1.App, before []metav1.Condition) {
 	for _, old := range before {
 		if old.Type != v1alpha1.ConditionReady && app.Status.GetCondition(old.Type) == nil {
-			r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, eventRemoved, actionReconcile,
+			r.Recorder.Eventf(app, nil, corev1.EventTypeNormal, eventRemoved, old.Type,
 				"%s: removed, the App no longer asks for this part (it was %s, %s)", old.Type, old.Status, old.Reason)
 		}
 	}
@@ -44,6 +43,10 @@ func (r *Reconciler) recordConditionChanges(app *v1alpha1.App, before []metav1.C
 		if c.Status == metav1.ConditionFalse {
 			eventType = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(app, nil, eventType, c.Reason, actionReconcile, "%s: %s", c.Type, c.Message)
+		// The action is the condition: the events API folds events of one
+		// object with the same reason and action into a series that keeps
+		// the first note, so DomainReady's and LogsReady's "Ready" must not
+		// share one.
+		r.Recorder.Eventf(app, nil, eventType, c.Reason, c.Type, "%s: %s", c.Type, c.Message)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -82,5 +83,27 @@ func TestRecordConditionChanges(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// actionRecorder records each event's reason and action.
+type actionRecorder struct{ got []string }
+
+func (r *actionRecorder) Eventf(_ runtime.Object, _ runtime.Object, _, reason, action, _ string, _ ...any) {
+	r.got = append(r.got, reason+"/"+action)
+}
+
+// Two conditions that turn Ready in one reconcile are two events that the
+// events API cannot fold into one series (it keys a series on the object,
+// reason and action, and keeps only the first note).
+func TestConditionEventsDoNotFold(t *testing.T) {
+	app := testApp()
+	before := app.Status.DeepCopy().Conditions
+	app.Status.MarkDomainReady("shop.example.com")
+	app.Status.MarkLogs(metav1.ConditionTrue, v1alpha1.ReasonReady, "Logs go to /var/log/knapp.")
+	rec := &actionRecorder{}
+	(&Reconciler{Recorder: rec}).recordConditionChanges(app, before)
+	if len(rec.got) != 2 || rec.got[0] == rec.got[1] {
+		t.Errorf("events %v: want two with distinct reason/action keys", rec.got)
 	}
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"knapp.dev/knapp/test/stack"
+)
+
+// startKnapp runs bin/knapp as a child process against s's control plane,
+// serving its webhooks there (so /proc measures all of knapp), with its
+// metrics, probe and hook ports off: nothing scrapes them, and two runs
+// must not collide. Its log goes to dir.
+func startKnapp(ctx context.Context, s *session, o *options, dir string, n int) (*stack.Process, error) {
+	hooks, err := stack.ProxyKnappWebhooks(s.env)
+	if err != nil {
+		return nil, err
+	}
+	kubeconfig, err := writeKubeconfig(s, filepath.Join(dir, fmt.Sprintf("kubeconfig-%d", n)))
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--hook-bind-address=0"}, hooks.Args()...)
+	p, err := stack.Knapp{
+		Bin: o.KnappBin, Dir: o.root, Kubeconfig: kubeconfig, Args: args,
+		LogFile: filepath.Join(dir, fmt.Sprintf("knapp-%d.log", n)),
+	}.Start()
+	if err != nil {
+		return nil, err
+	}
+	if err := hooks.WaitUntilServing(ctx, p, time.Minute); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// writeKubeconfig provisions an admin user for knapp, as make dev does.
+func writeKubeconfig(s *session, path string) (string, error) {
+	user, err := s.env.AddUser(envtest.User{Name: "knapp", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", err
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	// It holds a client key: readable by the user only.
+	return path, os.WriteFile(path, data, 0o600)
+}
