@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # The test command (`make test`): unit tests and integration tests against
 # a real kube-apiserver and etcd, with the real CRDs of Knative Serving,
-# Istio and Argo Workflows from the Go module cache.
+# Istio and Argo Workflows from the Go module cache, and the full-chain test
+# (test/fullchain) with kube-controller-manager, kube-scheduler, kwok and
+# Knative Serving's own controller and webhook.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 KUBEBUILDER_ASSETS="$(bash test/controlplane/install.sh | tail -n 1)"
 export KUBEBUILDER_ASSETS
 echo "control plane: $KUBEBUILDER_ASSETS ($("$KUBEBUILDER_ASSETS/kube-apiserver" --version), etcd $("$KUBEBUILDER_ASSETS/etcd" --version | sed -n 's/^etcd Version: //p'))"
+# Knative Serving's controller and webhook for test/fullchain, built here so
+# that a cold build does not run inside go test's timeout.
+KNAPP_KNATIVE_CONTROLLER="$(bash test/controlplane/knative.sh | tail -n 1)"
+export KNAPP_KNATIVE_CONTROLLER
 
 # The integration tests read third-party CRDs from the module cache.
 go mod download

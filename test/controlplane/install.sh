@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the local control plane that the integration tests and `make dev`
-# run against: etcd from Debian's etcd-server package, and kube-apiserver and
-# kubectl built from k8s.io/kubernetes through the Go module proxy.
+# run against: etcd from Debian's etcd-server package; kube-apiserver,
+# kubectl, kube-controller-manager and kube-scheduler built from
+# k8s.io/kubernetes through the Go module proxy; and kwok (fake nodes whose
+# pods it marks Running, for test/fullchain) installed from the proxy.
 #
 # The binaries land in one directory (the envtest "assets" directory), cached
-# outside the checkout so a machine pays the cold build (about ten minutes on
-# two cores) once. The script prints that directory on its last line.
+# outside the checkout so a machine pays the cold build once: on two cores
+# about ten minutes for kube-apiserver, four more for kube-controller-manager
+# and three for kwok (kubectl and kube-scheduler reuse the build cache). The
+# script prints that directory on its last line.
 #
 # Why a wrapper module: k8s.io/kubernetes's published go.mod points every
 # k8s.io/<staging> module at ./staging/..., which a module download does not
@@ -13,6 +17,7 @@
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.35.4}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 CACHE_DIR="${KNAPP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knapp}"
 ASSETS_DIR="$CACHE_DIR/k8s/v$K8S_VERSION"
 BUILD_DIR="$CACHE_DIR/build/kubernetes-v$K8S_VERSION"
@@ -82,6 +87,8 @@ package tools
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 EOF
@@ -92,7 +99,7 @@ build_k8s() {
 	if stamped "$ASSETS_DIR/$cmd"; then
 		return
 	fi
-	log "building $cmd v$K8S_VERSION (cold: about ten minutes on two cores)"
+	log "building $cmd v$K8S_VERSION (cold on two cores: kube-apiserver about ten minutes, kube-controller-manager about four after it, the others seconds)"
 	local major="${K8S_VERSION%%.*}" minor
 	minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
 	local ldflags=""
@@ -105,11 +112,36 @@ build_k8s() {
 	mv "$ASSETS_DIR/$cmd.tmp" "$ASSETS_DIR/$cmd"
 }
 
+# install_kwok: kwok from the proxy (its go.mod has no replace lines, so go
+# install pkg@version works), stamped by the module version `go version -m`
+# names. Its stage files (kustomize/stage/ in the same module) are read by
+# the tests from the module cache, where go install leaves the module.
+install_kwok() {
+	local bin="$ASSETS_DIR/kwok"
+	if [[ -x "$bin" ]] && go version -m "$bin" 2>/dev/null |
+		grep -qE "^[[:space:]]+mod[[:space:]]+sigs.k8s.io/kwok[[:space:]]+$KWOK_VERSION([[:space:]]|$)"; then
+		return
+	fi
+	log "installing sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION (cold: about three minutes on two cores)"
+	local tmp
+	tmp="$(mktemp -d "$ASSETS_DIR/.kwok.XXXXXX")"
+	GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+	mv "$tmp/kwok" "$bin"
+	rmdir "$tmp"
+}
+
+K8S_CMDS=(kube-apiserver kubectl kube-controller-manager kube-scheduler)
+
 mkdir -p "$ASSETS_DIR"
 install_etcd
-if ! stamped "$ASSETS_DIR/kube-apiserver" || ! stamped "$ASSETS_DIR/kubectl"; then
-	write_wrapper_module
-	build_k8s kube-apiserver
-	build_k8s kubectl
-fi
+for cmd in "${K8S_CMDS[@]}"; do
+	if ! stamped "$ASSETS_DIR/$cmd"; then
+		write_wrapper_module
+		break
+	fi
+done
+for cmd in "${K8S_CMDS[@]}"; do
+	build_k8s "$cmd"
+done
+install_kwok
 echo "$ASSETS_DIR"

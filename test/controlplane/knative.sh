@@ -1,27 +1,32 @@
 #!/usr/bin/env bash
 # Builds Knative Serving's controller (knative.dev/serving/cmd/controller),
 # which `make dev` runs so that Knative Services get their Configurations,
-# Routes and Revisions. Built through the Go module proxy in a wrapper module
-# under the cache, so knapp's go.mod stays as it is and the controller builds
-# with the dependency versions Knative released it with.
+# Routes and Revisions, and its admission webhook (.../cmd/webhook), which
+# test/fullchain runs so that everything Knative's controller writes passes
+# Knative's real admission. Built through the Go module proxy in a wrapper
+# module under the cache, so knapp's go.mod stays as it is and both build
+# with the dependency versions Knative released them with.
 #
-# The binary is cached by version (a cold build takes about six minutes on
-# two cores); the script prints its path on its last line.
+# The binaries are cached by version (a cold build of the controller takes
+# about six minutes on two cores, the webhook seconds after it); the script
+# prints the controller's path on its last line, the webhook is next to it.
 set -euo pipefail
 
 SERVING_VERSION="${SERVING_VERSION:-v0.50.0}"
 CACHE_DIR="${KNAPP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/knapp}"
-BIN="$CACHE_DIR/knative/serving-$SERVING_VERSION/controller"
+BIN_DIR="$CACHE_DIR/knative/serving-$SERVING_VERSION"
 BUILD_DIR="$CACHE_DIR/build/knative-serving-$SERVING_VERSION"
+CMDS=(controller webhook)
 
 log() { echo "knative: $*" >&2; }
 
-# stamped: the binary exists and was built from the wanted release (the
-# controller has no --version flag; `go version -m` names the module its
-# main package came from).
+# stamped: the binary exists and was built from the wanted release (neither
+# has a --version flag; `go version -m` names the module its main package
+# came from).
 stamped() {
-	[[ -x "$BIN" ]] || return 1
-	go version -m "$BIN" 2>/dev/null |
+	local bin="$BIN_DIR/$1"
+	[[ -x "$bin" ]] || return 1
+	go version -m "$bin" 2>/dev/null |
 		grep -qE "^[[:space:]]+(mod|dep)[[:space:]]+knative.dev/serving[[:space:]]+$SERVING_VERSION([[:space:]]|$)"
 }
 
@@ -41,21 +46,30 @@ write_wrapper_module() {
 		echo "require knative.dev/serving $SERVING_VERSION"
 	} >"$BUILD_DIR/go.mod"
 	# A blank-import file keeps the wrapper a valid main module.
-	cat >"$BUILD_DIR/tools.go" <<'EOF'
-//go:build tools
-
-package tools
-
-import _ "knative.dev/serving/cmd/controller"
-EOF
+	{
+		echo "//go:build tools"
+		echo
+		echo "package tools"
+		echo
+		echo "import ("
+		for cmd in "${CMDS[@]}"; do
+			echo "	_ \"knative.dev/serving/cmd/$cmd\""
+		done
+		echo ")"
+	} >"$BUILD_DIR/tools.go"
 }
 
-if ! stamped; then
-	write_wrapper_module
-	log "building knative.dev/serving/cmd/controller $SERVING_VERSION (cold: about six minutes on two cores)"
-	mkdir -p "$(dirname "$BIN")"
+wrapper_written=""
+for cmd in "${CMDS[@]}"; do
+	stamped "$cmd" && continue
+	if [[ -z "$wrapper_written" ]]; then
+		write_wrapper_module
+		wrapper_written=1
+	fi
+	log "building knative.dev/serving/cmd/$cmd $SERVING_VERSION (cold: the controller about six minutes on two cores, the webhook seconds after it)"
+	mkdir -p "$BIN_DIR"
 	(cd "$BUILD_DIR" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
-		-o "$BIN.tmp" knative.dev/serving/cmd/controller)
-	mv "$BIN.tmp" "$BIN"
-fi
-echo "$BIN"
+		-o "$BIN_DIR/$cmd.tmp" "knative.dev/serving/cmd/$cmd")
+	mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
+done
+echo "$BIN_DIR/controller"
