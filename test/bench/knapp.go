@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
-
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"knapp.dev/knapp/test/stack"
 )
@@ -42,14 +39,5 @@ func startKnapp(ctx context.Context, s *session, o *options, dir string, n int) 
 
 // writeKubeconfig provisions an admin user for knapp, as make dev does.
 func writeKubeconfig(s *session, path string) (string, error) {
-	user, err := s.env.AddUser(envtest.User{Name: "knapp", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", err
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
-	// It holds a client key: readable by the user only.
-	return path, os.WriteFile(path, data, 0o600)
+	return path, stack.WriteKubeconfig(s.env, "knapp", path)
 }

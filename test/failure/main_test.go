@@ -15,7 +15,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"knapp.dev/knapp/test/stack"
@@ -125,16 +124,8 @@ func setup(tmp string) error {
 
 // writeKubeconfig writes an admin's kubeconfig for the knapp processes.
 func writeKubeconfig(dir string) (string, error) {
-	user, err := env.AddUser(envtest.User{Name: "knapp", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", err
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		return "", err
-	}
 	path := filepath.Join(dir, "kubeconfig")
-	return path, os.WriteFile(path, data, 0o600)
+	return path, stack.WriteKubeconfig(env, "knapp", path)
 }
 
 // installPlatform creates the platform's build template, so Apps with
