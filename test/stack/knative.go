@@ -23,13 +23,24 @@ const knativeHealthPort = 8080
 // logs go to logPath: they are many and mostly about the data plane that a
 // local control plane does not have. Apply ConfigureKnative first.
 func StartKnativeController(bin, kubeconfig, logPath string) (*Process, error) {
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%w (build it with: bash test/controlplane/knative.sh)", err)
-	}
 	// Checked first because the controller would exit with a bind error
 	// buried in its log.
 	if err := PortFree(knativeHealthPort); err != nil {
 		return nil, fmt.Errorf("Knative's controller serves its health probes on port %d, which is taken (another `make dev`?): %w", knativeHealthPort, err)
+	}
+	cmd, err := knativeCommand(bin, kubeconfig, "knative-controller-local")
+	if err != nil {
+		return nil, err
+	}
+	Progress("starting %s (logs: %s)", bin, logPath)
+	return StartLogged("Knative's controller", cmd, logPath)
+}
+
+// knativeCommand runs one of Knative's binaries (knative.dev/pkg's shared
+// main) against kubeconfig, as its pod podName in knative-serving would.
+func knativeCommand(bin, kubeconfig, podName string, env ...string) (*exec.Cmd, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%w (build it with: bash test/controlplane/knative.sh)", err)
 	}
 	// Its profiling server always listens (404s while profiling is off), by
 	// default on 8008; any free port will do.
@@ -38,12 +49,11 @@ func StartKnativeController(bin, kubeconfig, logPath string) (*Process, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(),
 		"SYSTEM_NAMESPACE="+KnativeNamespace,
 		// The leader election identity; in a cluster the pod's name.
-		"POD_NAME=knative-controller-local",
+		"POD_NAME="+podName,
 		"PROFILING_PORT="+strconv.Itoa(profiling),
-	)
-	Progress("starting %s (logs: %s)", bin, logPath)
-	return StartLogged("Knative's controller", cmd, logPath)
+	), env...)
+	return cmd, nil
 }

@@ -3,8 +3,6 @@ package stack
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -95,21 +93,13 @@ func setServicePort(o *unstructured.Unstructured, port int) error {
 // interface, as in its pod). It serves no health probes, so unlike the
 // controller it takes no fixed port.
 func StartKnativeWebhook(bin, kubeconfig string, port int, logPath string) (*Process, error) {
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%w (build it with: bash test/controlplane/knative.sh)", err)
-	}
-	profiling, err := FreePort()
+	cmd, err := knativeCommand(bin, kubeconfig, "knative-webhook-local",
+		"WEBHOOK_NAME=webhook", // the Service the configurations name
+		"WEBHOOK_PORT="+strconv.Itoa(port),
+	)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig)
-	cmd.Env = append(os.Environ(),
-		"SYSTEM_NAMESPACE="+KnativeNamespace,
-		"WEBHOOK_NAME=webhook", // the Service the configurations name
-		"WEBHOOK_PORT="+strconv.Itoa(port),
-		"POD_NAME=knative-webhook-local",
-		"PROFILING_PORT="+strconv.Itoa(profiling),
-	)
 	Progress("starting %s on :%d (logs: %s)", bin, port, logPath)
 	return StartLogged("Knative's webhook", cmd, logPath)
 }
