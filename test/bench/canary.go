@@ -13,12 +13,12 @@ import (
 	"k8s.io/utils/ptr"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
-	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/test/testenv"
 )
 
 // canaryHeader is the header the sampled Apps' canaries match.
@@ -118,17 +118,7 @@ func (s *session) actAsKnative(ctx context.Context, key types.NamespacedName) er
 	if err := s.c.Get(ctx, key, ksvc); err != nil {
 		return err
 	}
-	rev := &servingv1.Revision{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: ksvc.Spec.Template.Name, Namespace: ksvc.Namespace,
-			Labels: map[string]string{
-				serving.ServiceLabelKey:       ksvc.Name,
-				serving.ConfigurationLabelKey: ksvc.Name,
-				v1alpha1.LabelApp:             ksvc.Spec.Template.Labels[v1alpha1.LabelApp],
-			},
-		},
-		Spec: ksvc.Spec.Template.Spec,
-	}
+	rev := testenv.RevisionOf(ksvc)
 	if err := s.c.Create(ctx, rev); err != nil {
 		return fmt.Errorf("creating Revision %s: %w", rev.Name, err)
 	}

@@ -14,9 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/test/testenv"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
-	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -128,17 +128,7 @@ func anyService(*servingv1.Service) error { return nil }
 func actAsKnative(t *testing.T, ksvc *servingv1.Service) {
 	t.Helper()
 	ctx := context.Background()
-	rev := &servingv1.Revision{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: ksvc.Spec.Template.Name, Namespace: ksvc.Namespace,
-			Labels: map[string]string{
-				serving.ServiceLabelKey:       ksvc.Name,
-				serving.ConfigurationLabelKey: ksvc.Name,
-				v1alpha1.LabelApp:             ksvc.Spec.Template.Labels[v1alpha1.LabelApp],
-			},
-		},
-		Spec: ksvc.Spec.Template.Spec,
-	}
+	rev := testenv.RevisionOf(ksvc)
 	if err := k8s.Create(ctx, rev); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("creating revision %s: %v", rev.Name, err)
 	}
