@@ -41,6 +41,10 @@ controlplane: ## Install etcd and build kube-apiserver and kubectl (cached).
 test: ## Run the unit and integration tests against a real kube-apiserver and etcd.
 	bash test/run-tests.sh
 
+.PHONY: test-cold
+test-cold: ## make test as on a new machine: a fresh clone of HEAD, a temporary HOME, empty caches (hack/cold-run.sh).
+	bash hack/cold-run.sh
+
 FUZZTIME ?= 30s
 
 .PHONY: fuzz

@@ -102,7 +102,7 @@ build_k8s() {
 	log "building $cmd v$K8S_VERSION (cold on two cores: kube-apiserver about ten minutes, kube-controller-manager about four after it, the others seconds)"
 	local major="${K8S_VERSION%%.*}" minor
 	minor="$(echo "$K8S_VERSION" | cut -d. -f2)"
-	local ldflags=""
+	local ldflags="" pkg
 	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 		ldflags+=" -X $pkg.gitVersion=v$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
 		ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
@@ -132,16 +132,33 @@ install_kwok() {
 
 K8S_CMDS=(kube-apiserver kubectl kube-controller-manager kube-scheduler)
 
-mkdir -p "$ASSETS_DIR"
-install_etcd
-for cmd in "${K8S_CMDS[@]}"; do
-	if ! stamped "$ASSETS_DIR/$cmd"; then
-		write_wrapper_module
-		break
+main() {
+	local cmd
+	mkdir -p "$ASSETS_DIR"
+	install_etcd
+	for cmd in "${K8S_CMDS[@]}"; do
+		if ! stamped "$ASSETS_DIR/$cmd"; then
+			write_wrapper_module
+			break
+		fi
+	done
+	for cmd in "${K8S_CMDS[@]}"; do
+		build_k8s "$cmd"
+	done
+	install_kwok
+	# Never print a directory that lacks a binary (a cold cache once left
+	# one of Knative's unbuilt; this keeps the same mistake out of here).
+	for cmd in "${K8S_CMDS[@]}"; do
+		if ! stamped "$ASSETS_DIR/$cmd"; then
+			log "$ASSETS_DIR/$cmd is missing or not v$K8S_VERSION after the build"
+			exit 1
+		fi
+	done
+	if ! "$ASSETS_DIR/etcd" --version >/dev/null 2>&1 || [[ ! -x "$ASSETS_DIR/kwok" ]]; then
+		log "etcd or kwok is missing from $ASSETS_DIR after the install"
+		exit 1
 	fi
-done
-for cmd in "${K8S_CMDS[@]}"; do
-	build_k8s "$cmd"
-done
-install_kwok
-echo "$ASSETS_DIR"
+	echo "$ASSETS_DIR"
+}
+
+main

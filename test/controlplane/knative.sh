@@ -52,24 +52,41 @@ write_wrapper_module() {
 		echo "package tools"
 		echo
 		echo "import ("
-		for cmd in "${CMDS[@]}"; do
-			echo "	_ \"knative.dev/serving/cmd/$cmd\""
+		local c
+		for c in "${CMDS[@]}"; do
+			echo "	_ \"knative.dev/serving/cmd/$c\""
 		done
 		echo ")"
 	} >"$BUILD_DIR/tools.go"
 }
 
-wrapper_written=""
-for cmd in "${CMDS[@]}"; do
-	stamped "$cmd" && continue
-	if [[ -z "$wrapper_written" ]]; then
-		write_wrapper_module
-		wrapper_written=1
-	fi
+build() {
+	local cmd="$1"
 	log "building knative.dev/serving/cmd/$cmd $SERVING_VERSION (cold: the controller about six minutes on two cores, the webhook seconds after it)"
 	mkdir -p "$BIN_DIR"
 	(cd "$BUILD_DIR" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
 		-o "$BIN_DIR/$cmd.tmp" "knative.dev/serving/cmd/$cmd")
 	mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
-done
-echo "$BIN_DIR/controller"
+}
+
+main() {
+	local cmd wrapper_written=""
+	for cmd in "${CMDS[@]}"; do
+		stamped "$cmd" && continue
+		if [[ -z "$wrapper_written" ]]; then
+			write_wrapper_module
+			wrapper_written=1
+		fi
+		build "$cmd"
+	done
+	# Never print a path that is not there (a cold cache once did).
+	for cmd in "${CMDS[@]}"; do
+		if ! stamped "$cmd"; then
+			log "$BIN_DIR/$cmd is missing or not built from $SERVING_VERSION after the build"
+			exit 1
+		fi
+	done
+	echo "$BIN_DIR/controller"
+}
+
+main
