@@ -18,4 +18,6 @@ export KNAPP_KNATIVE_CONTROLLER
 # The integration tests read third-party CRDs from the module cache.
 go mod download
 go vet ./...
-go test -count=1 ./... "$@"
+# Twice go test's default 10m per package: test/failure and test/fullchain
+# build knapp and start processes inside it, on a machine that may be busy.
+go test -count=1 -timeout=20m ./... "$@"

@@ -81,7 +81,10 @@ func GitHubPayload(contentType string, body []byte) ([]byte, error) {
 	}
 	p := form.Get("payload")
 	if p == "" {
-		return nil, fmt.Errorf("%w: the form body has no field payload", ErrBadPayload)
+		// GitHub's form deliveries carry the JSON in the field payload; a
+		// JSON body sent with a form content type (curl -d's default) lands
+		// here, so say what to send instead.
+		return nil, fmt.Errorf("%w: the form body has no field payload (a form-encoded GitHub delivery carries its JSON there; to send JSON, set Content-Type: application/json)", ErrBadPayload)
 	}
 	return []byte(p), nil
 }

@@ -128,7 +128,7 @@ func apply(ctx context.Context, c client.Client, u *unstructured.Unstructured) e
 
 func waitEstablished(t *testing.T, c client.Client, name string) {
 	t.Helper()
-	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		// Unstructured: testenv's scheme has no apiextensions types.
 		crd := &unstructured.Unstructured{}
 		crd.SetGroupVersionKind(apiextensionsv1.SchemeGroupVersion.WithKind("CustomResourceDefinition"))

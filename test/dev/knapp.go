@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 
@@ -20,10 +21,12 @@ func startKnapp(bin, dir, kubeconfig string, extraArgs ...string) (*stack.Proces
 
 // startKnative starts Knative Serving's controller, its log in the dev
 // cache directory.
-func startKnative(bin, kubeconfig string) (*stack.Process, error) {
+func startKnative(ctx context.Context, bin, kubeconfig string) (*stack.Process, error) {
 	cache, err := stack.CacheDir()
 	if err != nil {
 		return nil, err
 	}
-	return stack.StartKnativeController(bin, kubeconfig, filepath.Join(cache, "dev", "knative-controller.log"))
+	// Another make dev or test running Knative's controller is said at
+	// once, rather than waited for.
+	return stack.StartKnativeController(ctx, bin, kubeconfig, filepath.Join(cache, "dev", "knative-controller.log"), 0)
 }

@@ -100,7 +100,7 @@ func run() error {
 		if err := stack.ConfigureKnative(ctx, env.Client, fieldOwner, sampleImages(objs)); err != nil {
 			return err
 		}
-		knative, err := startKnative(*knativeBin, kubeconfig)
+		knative, err := startKnative(ctx, *knativeBin, kubeconfig)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/flowcontrol"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -14,6 +16,16 @@ import (
 
 // otherLabel is a label of the Knative Service that knapp does not own.
 const otherLabel = "example.com/other-writer"
+
+const (
+	// fightRound is how long the other writer fights each image change:
+	// long enough, on a busy machine, to still be writing when knapp's
+	// update of the Service comes.
+	fightRound = 2 * time.Second
+	// fightCall bounds each of the other writer's calls. It is not the
+	// round's end: a write cut off by that could still be applied, unseen.
+	fightCall = 30 * time.Second
+)
 
 // TestConflictsRetried: of knapp's writes, only updates of children carry
 // a resourceVersion (the Knative Service's, from knapp's cache; the
@@ -25,6 +37,7 @@ const otherLabel = "example.com/other-writer"
 func TestConflictsRetried(t *testing.T) {
 	ns := newNamespace(t)
 	k := startKnapp(t, "knapp")
+	other := otherWriter(t)
 	key := client.ObjectKey{Namespace: ns, Name: "contested"}
 	create(t, newApp(ns, key.Name, image(ns, key.Name, 0)))
 	waitConverged(t, time.Minute, ns, key.Name)
@@ -37,9 +50,9 @@ func TestConflictsRetried(t *testing.T) {
 	// in the first round); each round's image must reach the Service.
 	for version := 1; version <= 3 || (conflicts < 3 && version <= 15); version++ {
 		rounds++
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), fightRound)
 		wrote := make(chan string, 1)
-		go func() { wrote <- fight(ctx, t, key, version) }()
+		go func() { wrote <- fight(ctx, t, other, key, version) }()
 		if err := setImage(context.Background(), key, image(ns, key.Name, version)); err != nil {
 			t.Fatal(err)
 		}
@@ -71,29 +84,61 @@ func TestConflictsRetried(t *testing.T) {
 		rounds, series, conflicts, len(logged), truncate(logged[0], 600))
 }
 
-// fight updates the Service's otherLabel until ctx ends, each time from a
-// fresh read, as another controller would; it returns the last value
-// written.
-func fight(ctx context.Context, t *testing.T, key client.ObjectKey, round int) string {
+// otherWriter is the other writer's own client, whose rate limiter never
+// holds a call back. client-go's limiter fails a call ("rate: Wait(n=1)
+// would exceed context deadline") when its wait for a token would end past
+// the call's deadline, even a wait of nothing once that deadline has
+// passed, which on a busy machine is before the context's timer fires and
+// ctx.Err() tells; and a tight loop through the shared client spends the
+// tokens for Services that the test's own polling needs.
+func otherWriter(t *testing.T) client.Client {
+	t.Helper()
+	cfg := rest.CopyConfig(env.Config)
+	cfg.RateLimiter = flowcontrol.NewFakeAlwaysRateLimiter()
+	c, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	if err != nil {
+		t.Fatalf("the other writer's client: %v", err)
+	}
+	return c
+}
+
+// fight updates the Service's otherLabel through c until ctx ends, each
+// time from a fresh read, as another controller would; it returns the last
+// value written. ctx only says when to stop: each call has a deadline of
+// its own (fightCall), so a write in flight when the round ends completes,
+// and the last value written is what the Service holds.
+func fight(ctx context.Context, t *testing.T, c client.Client, key client.ObjectKey, round int) string {
 	last := ""
 	for i := 0; ctx.Err() == nil; i++ {
-		ksvc := &servingv1.Service{}
-		if err := k8s.Get(ctx, key, ksvc); err != nil {
-			if ctx.Err() == nil {
-				t.Errorf("other writer: %v", err)
-			}
-			return last
-		}
 		value := fmt.Sprintf("r%d-%d", round, i)
-		ksvc.Labels[otherLabel] = value
-		switch err := k8s.Update(ctx, ksvc); {
-		case err == nil:
-			last = value
-		case apierrors.IsConflict(err) || ctx.Err() != nil:
-		default:
+		wrote, err := writeLabel(c, key, value)
+		if err != nil {
 			t.Errorf("other writer: %v", err)
 			return last
 		}
+		if wrote {
+			last = value
+		}
 	}
 	return last
+}
+
+// writeLabel sets otherLabel to value on a fresh read of the Service. A
+// conflict is no error: it wrote nothing.
+func writeLabel(c client.Client, key client.ObjectKey, value string) (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), fightCall)
+	defer cancel()
+	ksvc := &servingv1.Service{}
+	if err := c.Get(ctx, key, ksvc); err != nil {
+		return false, err
+	}
+	ksvc.Labels[otherLabel] = value
+	switch err := c.Update(ctx, ksvc); {
+	case err == nil:
+		return true, nil
+	case apierrors.IsConflict(err):
+		return false, nil
+	default:
+		return false, err
+	}
 }

@@ -118,7 +118,9 @@ func (k *knapp) logSize() int64 {
 // metric is the value of one series of its metrics endpoint, such as
 // `knapp_reconcile_errors_total{reason="Conflict"}`; 0 when absent.
 func (k *knapp) metric(series string) (float64, error) {
-	c := http.Client{Timeout: 5 * time.Second}
+	// Longer than a scrape can take on a busy machine: its Apps collector
+	// alone may wait 5 s (pkg/metrics' listTimeout) for knapp's cache.
+	c := http.Client{Timeout: 30 * time.Second}
 	resp, err := c.Get("http://" + k.metrics + "/metrics")
 	if err != nil {
 		return 0, err

@@ -119,7 +119,10 @@ func setup(tmp string) error {
 	if webhooks, err = stack.ProxyKnappWebhooks(env); err != nil {
 		return err
 	}
-	return installPlatform(ctx)
+	// Not ctx: the build, waited for above, may outlast the start's deadline.
+	ictx, icancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer icancel()
+	return installPlatform(ictx)
 }
 
 // writeKubeconfig writes an admin's kubeconfig for the knapp processes.

@@ -87,7 +87,7 @@ func startWebhookKnapp(t *testing.T, name string) *knapp {
 // each kind on its own).
 func webhooksInForce(t *testing.T, ns string) {
 	t.Helper()
-	eventually(t, 30*time.Second, "knapp's App webhooks in force", func(ctx context.Context) error {
+	eventually(t, time.Minute, "knapp's App webhooks in force", func(ctx context.Context) error {
 		bad := newApp(ns, "bad", image(ns, "bad", 1))
 		bad.Spec.Release = &v1alpha1.Release{Stable: "other-0000000000"}
 		err := k8s.Create(ctx, bad, client.DryRunAll)

@@ -22,8 +22,10 @@ import (
 )
 
 // timeout bounds each link; a cold link (Knative's controller's first
-// reconcile, the first pod) takes seconds on a busy two-core machine.
-const timeout = time.Minute
+// reconcile, the first pod) takes seconds on a busy two-core machine, and
+// the first of Knative's controller (the Configuration) also waits out its
+// start, which startChain does not wait for.
+const timeout = 2 * time.Minute
 
 // eventually polls check until it returns nil; it fails the test with the
 // last error after timeout, or at once if a process of the stack exited.

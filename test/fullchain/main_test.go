@@ -2,7 +2,6 @@ package fullchain
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,6 +17,10 @@ import (
 
 // fieldOwner applies Knative's configuration.
 const fieldOwner = "knapp-fullchain-test"
+
+// knativePortWait is how long to wait for another holder of Knative's
+// controller port: the README test, which may run beside this one.
+const knativePortWait = 15 * time.Minute
 
 // nodeName is the fake node kwok runs the pods on.
 const nodeName = "kwok-node-0"
@@ -174,13 +177,12 @@ func startChain(ctx context.Context) (stop func(), err error) {
 	// Knative's controller writes Configurations and Routes through
 	// Knative's webhook (failurePolicy Fail), so the webhook comes first.
 	stack.Progress("waiting for Knative's webhook")
-	if err := stack.WaitForKnativeWebhook(ctx, k8s, kwebhook, "default", time.Minute); err != nil {
+	if err := stack.WaitForKnativeWebhook(ctx, k8s, kwebhook, "default", 2*time.Minute); err != nil {
 		return stop, err
 	}
-	if err := waitForPort(ctx, stack.KnativeHealthPort, 2*time.Minute); err != nil {
-		return stop, err
-	}
-	if err := started(stack.StartKnativeController(knativeController, kubeconfigs["knative-controller"], logFile("knative-controller"))); err != nil {
+	// The port of Knative's controller is fixed: a `make dev` or the README
+	// test holding it is waited for (each takes a few minutes at most).
+	if err := started(stack.StartKnativeController(ctx, knativeController, kubeconfigs["knative-controller"], logFile("knative-controller"), knativePortWait)); err != nil {
 		return stop, err
 	}
 	knapp, err := stack.Knapp{
@@ -192,7 +194,7 @@ func startChain(ctx context.Context) (stop func(), err error) {
 	if err := started(knapp, err); err != nil {
 		return stop, err
 	}
-	return stop, webhooks.WaitUntilServing(ctx, knapp, 30*time.Second)
+	return stop, webhooks.WaitUntilServing(ctx, knapp, time.Minute)
 }
 
 // logDirectory is a fresh directory for this run's logs and kubeconfigs,
@@ -208,27 +210,6 @@ func logDirectory() (string, error) {
 		return "", err
 	}
 	return os.MkdirTemp(parent, "run-")
-}
-
-// waitForPort waits until port is free: Knative's controller needs 8080,
-// which a `make dev` (or another test running Knative's controller) holds
-// while it runs.
-func waitForPort(ctx context.Context, port int, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := stack.PortFree(port)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("port %d, which Knative's controller needs, is still taken after %s (a `make dev`?): %w", port, timeout, err)
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
 }
 
 // exited fails the test for any process of the stack that has ended.

@@ -20,7 +20,9 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
-const timeout = 20 * time.Second
+// timeout bounds each wait for knapp (a reconcile, its cache catching up)
+// or the apiserver; parallel tests on a busy two-core machine take seconds.
+const timeout = time.Minute
 
 // newNamespace makes a namespace of the test's own, removed when it ends.
 func newNamespace(t *testing.T, labels map[string]string) string {

@@ -1,10 +1,12 @@
 package stack
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"time"
 )
 
 // KnativeNamespace is Knative Serving's system namespace (SYSTEM_NAMESPACE),
@@ -22,18 +24,26 @@ const knativeHealthPort = 8080
 // Knative Services get their Configurations, Routes and Revisions. Its JSON
 // logs go to logPath: they are many and mostly about the data plane that a
 // local control plane does not have. Apply ConfigureKnative first.
-func StartKnativeController(bin, kubeconfig, logPath string) (*Process, error) {
-	// Checked first because the controller would exit with a bind error
-	// buried in its log.
-	if err := PortFree(knativeHealthPort); err != nil {
-		return nil, fmt.Errorf("Knative's controller serves its health probes on port %d, which is taken (another `make dev`?): %w", knativeHealthPort, err)
-	}
-	cmd, err := knativeCommand(bin, kubeconfig, "knative-controller-local")
+//
+// Its health port is fixed, so one controller runs at a time: if another
+// `make dev` or test runs one, it waits up to wait for that one to stop
+// (0: it fails at once, naming the other).
+func StartKnativeController(ctx context.Context, bin, kubeconfig, logPath string, wait time.Duration) (*Process, error) {
+	lock, err := lockKnativePort(ctx, wait)
 	if err != nil {
 		return nil, err
 	}
+	cmd, err := knativeCommand(bin, kubeconfig, "knative-controller-local")
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
 	Progress("starting %s (logs: %s)", bin, logPath)
-	return StartLogged("Knative's controller", cmd, logPath)
+	p, err := startLogged("Knative's controller", cmd, logPath, lock.release)
+	if err != nil {
+		lock.release()
+	}
+	return p, err
 }
 
 // knativeCommand runs one of Knative's binaries (knative.dev/pkg's shared

@@ -39,7 +39,3 @@ func KnativeBinaries() (controller, webhook string, err error) {
 	}
 	return controller, filepath.Join(filepath.Dir(controller), "webhook"), nil
 }
-
-// KnativeHealthPort is the fixed port of the health probes of Knative's
-// controller: only one runs on a machine at a time.
-const KnativeHealthPort = knativeHealthPort

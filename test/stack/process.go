@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"knapp.dev/knapp/test/reap"
 )
 
 // Process is a program the stack started and stops when it ends.
@@ -24,17 +26,24 @@ type Process struct {
 	exited  chan struct{}
 	logs    sync.WaitGroup
 	waitErr error
+	// onExit runs once the process has ended, before Exited closes.
+	onExit func()
 }
 
 // StartLogged starts cmd with its output into the file logPath.
 func StartLogged(name string, cmd *exec.Cmd, logPath string) (*Process, error) {
+	return startLogged(name, cmd, logPath, nil)
+}
+
+// startLogged is StartLogged with onExit run when the process has ended.
+func startLogged(name string, cmd *exec.Cmd, logPath string, onExit func()) (*Process, error) {
 	f, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close() // the child has its own descriptor
 	cmd.Stdout, cmd.Stderr = f, f
-	p := &Process{Name: name, Cmd: cmd, LogFile: logPath}
+	p := &Process{Name: name, Cmd: cmd, LogFile: logPath, onExit: onExit}
 	return p, p.start()
 }
 
@@ -74,12 +83,20 @@ func (p *Process) start() error {
 		p.waitErr = err
 		return fmt.Errorf("starting %s: %w", p.Name, err)
 	}
+	// Ended with this process, even if it is killed or a test times out.
+	reapErr := reap.Children()
+	if reapErr != nil {
+		_ = p.Cmd.Process.Kill()
+	}
 	go func() {
 		p.logs.Wait() // Wait closes the pipes, so read them to the end first
 		p.waitErr = p.Cmd.Wait()
+		if p.onExit != nil {
+			p.onExit()
+		}
 		close(p.exited)
 	}()
-	return nil
+	return reapErr
 }
 
 // Exited is closed when the process has ended.

@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"knapp.dev/knapp/test/reap"
 )
 
 // Env is a running control plane with knapp's, Knative's, Istio's and Argo
@@ -76,16 +78,29 @@ func Start(ctx context.Context, opts ...Option) (*Env, error) {
 			// (go test runs packages in parallel) that is too short.
 			MaxTime: 2 * time.Minute,
 		},
-		ControlPlaneStartTimeout: time.Minute,
+		// Each of etcd and kube-apiserver (also when TestAPIServerRestart
+		// starts it again), on the same busy machine.
+		ControlPlaneStartTimeout: 2 * time.Minute,
 		ControlPlaneStopTimeout:  time.Minute,
 		// Start copies this over CRDInstallOptions.ErrorIfPathMissing.
 		ErrorIfCRDPathMissing: true,
 		WebhookInstallOptions: knativeWebhookOptions(),
 	}
+	// envtest waits 10 s by default for the webhook configurations to be
+	// readable; as long as for the CRDs, for the same reason.
+	env.WebhookInstallOptions.MaxTime = 2 * time.Minute
 	for _, o := range opts {
 		o(env)
 	}
+	// etcd and kube-apiserver end with this process, however it ends
+	// (envtest starts them in process groups of their own).
+	if err := reap.Children(); err != nil {
+		return nil, err
+	}
 	cfg, err := env.Start()
+	if reapErr := reap.Children(); reapErr != nil {
+		err = errors.Join(err, reapErr)
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("starting the control plane from %s: %w", assets, err), env.Stop())
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"knapp.dev/knapp/test/reap"
 )
 
 // WithRestartableAPIServer prepares kube-apiserver for StopAPIServer and
@@ -53,5 +55,5 @@ func (e *Env) StartAPIServer() error {
 	if err := s.Start(); err != nil {
 		return fmt.Errorf("starting kube-apiserver again: %w", err)
 	}
-	return nil
+	return reap.Children()
 }

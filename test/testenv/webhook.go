@@ -115,7 +115,7 @@ func startWebhookServer(o *envtest.WebhookInstallOptions) (srv webhook.Server, s
 	}
 
 	started := srv.StartedChecker()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		err := started(&http.Request{})
 		if err == nil {
