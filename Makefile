@@ -45,6 +45,10 @@ test: ## Run the unit and integration tests against a real kube-apiserver and et
 test-cold: ## make test as on a new machine: a fresh clone of HEAD, a temporary HOME, empty caches (hack/cold-run.sh).
 	bash hack/cold-run.sh
 
+.PHONY: test-under-load
+test-under-load: ## make test three times (RUNS) beside stress-ng --cpu 2: the suites must hold on a machine twice as busy (hack/under-load.sh).
+	bash hack/under-load.sh
+
 FUZZTIME ?= 30s
 
 .PHONY: fuzz

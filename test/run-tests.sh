@@ -7,6 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The README test (test/readme) runs the README's commands, curl and
+# openssl among them.
+for tool in curl openssl; do
+	if ! command -v "$tool" >/dev/null; then
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends curl openssl ca-certificates
+		break
+	fi
+done
+
 KUBEBUILDER_ASSETS="$(bash test/controlplane/install.sh | tail -n 1)"
 export KUBEBUILDER_ASSETS
 echo "control plane: $KUBEBUILDER_ASSETS ($("$KUBEBUILDER_ASSETS/kube-apiserver" --version), etcd $("$KUBEBUILDER_ASSETS/etcd" --version | sed -n 's/^etcd Version: //p'))"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"time"
 
 	"knapp.dev/knapp/test/stack"
 )
@@ -21,12 +22,10 @@ func startKnapp(bin, dir, kubeconfig string, extraArgs ...string) (*stack.Proces
 
 // startKnative starts Knative Serving's controller, its log in the dev
 // cache directory.
-func startKnative(ctx context.Context, bin, kubeconfig string) (*stack.Process, error) {
+func startKnative(ctx context.Context, bin, kubeconfig string, wait time.Duration) (*stack.Process, error) {
 	cache, err := stack.CacheDir()
 	if err != nil {
 		return nil, err
 	}
-	// Another make dev or test running Knative's controller is said at
-	// once, rather than waited for.
-	return stack.StartKnativeController(ctx, bin, kubeconfig, filepath.Join(cache, "dev", "knative-controller.log"), 0)
+	return stack.StartKnativeController(ctx, bin, kubeconfig, filepath.Join(cache, "dev", "knative-controller.log"), wait)
 }

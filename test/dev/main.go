@@ -41,7 +41,8 @@ func run() error {
 	knappBin := flag.String("knapp", filepath.Join(root, "bin", "knapp"), "The knapp binary to run.")
 	knativeBin := flag.String("knative-controller", "", "Knative Serving's controller binary to run (test/controlplane/knative.sh builds it); empty runs none, and Knative Services get no Revisions.")
 	samples := flag.String("samples", filepath.Join(root, "config", "samples"), "Directory of sample YAML to apply.")
-	timeout := flag.Duration("timeout", 60*time.Second, "How long the sample Apps may take to converge.")
+	timeout := flag.Duration("timeout", 2*time.Minute, "How long the sample Apps may take to converge.")
+	knativeWait := flag.Duration("knative-wait", 0, "How long to wait for another make dev or test to stop the Knative controller it runs (one can run at a time); 0 fails at once, naming it.")
 	flag.Parse()
 
 	stack.Progress = step
@@ -100,7 +101,7 @@ func run() error {
 		if err := stack.ConfigureKnative(ctx, env.Client, fieldOwner, sampleImages(objs)); err != nil {
 			return err
 		}
-		knative, err := startKnative(ctx, *knativeBin, kubeconfig)
+		knative, err := startKnative(ctx, *knativeBin, kubeconfig, *knativeWait)
 		if err != nil {
 			return err
 		}
