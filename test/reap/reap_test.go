@@ -1,4 +1,4 @@
-package reap
+package reap_test
 
 import (
 	"bufio"
@@ -9,16 +9,23 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"knapp.dev/knapp/test/reap"
 )
 
-// helperEnv makes the test binary the helper: a process that starts two
-// long sleeps (one leading its own process group, as envtest starts etcd),
-// prints their pids, and waits to be killed.
+// helperEnv makes the test binary a helper: "sleeps" starts two long
+// sleeps (one leading its own process group, as envtest starts etcd),
+// prints their pids, and waits to be killed; "controlplane" does the same
+// with testenv's etcd and kube-apiserver.
 const helperEnv = "KNAPP_REAP_HELPER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(helperEnv) != "" {
+	switch os.Getenv(helperEnv) {
+	case "sleeps":
 		helper()
+		return
+	case "controlplane":
+		controlPlaneHelper()
 		return
 	}
 	os.Exit(m.Run())
@@ -34,7 +41,7 @@ func helper() {
 			os.Exit(1)
 		}
 	}
-	if err := Children(); err != nil {
+	if err := reap.Children(); err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
@@ -48,7 +55,7 @@ func helper() {
 // both of its sleeps end.
 func TestChildrenEndWithAKilledParent(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=1")
+	cmd.Env = append(os.Environ(), helperEnv+"=sleeps")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +107,7 @@ func running(pid int) bool {
 	if err != nil {
 		return false
 	}
-	_, _, ok := parseStat(string(data))
+	_, _, ok := reap.ParseStat(string(data))
 	if !ok {
 		return false
 	}
@@ -111,14 +118,4 @@ func running(pid int) bool {
 		}
 	}
 	return false
-}
-
-func TestParseStat(t *testing.T) {
-	ppid, start, ok := parseStat("1234 (kube controller) S 42 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 5 0 987654 1000 10 18446744073709551615")
-	if !ok || ppid != 42 || start != "987654" {
-		t.Fatalf("parseStat = %d, %q, %v; want 42, 987654, true", ppid, start, ok)
-	}
-	if _, _, ok := parseStat("garbage"); ok {
-		t.Fatal("parseStat accepted a line without a command name")
-	}
 }
