@@ -47,14 +47,16 @@ install_etcd() {
 }
 
 # stamped: the binary exists and reports the wanted version (kubectl has
-# no --version flag).
+# no --version flag). grep reads to the end (no -q): under pipefail, a grep
+# -q that exits at the first match can fail the pipeline by SIGPIPE to the
+# binary still writing, which once made a built kubectl look unbuilt.
 stamped() {
 	local bin="$1"
 	[[ -x "$bin" ]] || return 1
 	if [[ "$(basename "$bin")" == kubectl ]]; then
-		"$bin" version --client 2>/dev/null | grep -q "v$K8S_VERSION"
+		"$bin" version --client 2>/dev/null | grep "v$K8S_VERSION" >/dev/null
 	else
-		"$bin" --version 2>/dev/null | grep -q "v$K8S_VERSION"
+		"$bin" --version 2>/dev/null | grep "v$K8S_VERSION" >/dev/null
 	fi
 }
 
@@ -119,7 +121,7 @@ build_k8s() {
 install_kwok() {
 	local bin="$ASSETS_DIR/kwok"
 	if [[ -x "$bin" ]] && go version -m "$bin" 2>/dev/null |
-		grep -qE "^[[:space:]]+mod[[:space:]]+sigs.k8s.io/kwok[[:space:]]+$KWOK_VERSION([[:space:]]|$)"; then
+		grep -E "^[[:space:]]+mod[[:space:]]+sigs.k8s.io/kwok[[:space:]]+$KWOK_VERSION([[:space:]]|$)" >/dev/null; then
 		return
 	fi
 	log "installing sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION (cold: about three minutes on two cores)"

@@ -22,12 +22,13 @@ log() { echo "knative: $*" >&2; }
 
 # stamped: the binary exists and was built from the wanted release (neither
 # has a --version flag; `go version -m` names the module its main package
-# came from).
+# came from). grep reads to the end, as in install.sh: grep -q under
+# pipefail can fail by SIGPIPE.
 stamped() {
 	local bin="$BIN_DIR/$1"
 	[[ -x "$bin" ]] || return 1
 	go version -m "$bin" 2>/dev/null |
-		grep -qE "^[[:space:]]+(mod|dep)[[:space:]]+knative.dev/serving[[:space:]]+$SERVING_VERSION([[:space:]]|$)"
+		grep -E "^[[:space:]]+(mod|dep)[[:space:]]+knative.dev/serving[[:space:]]+$SERVING_VERSION([[:space:]]|$)" >/dev/null
 }
 
 write_wrapper_module() {
