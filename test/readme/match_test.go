@@ -68,8 +68,11 @@ func normalized(lines []string) []string {
 	return out
 }
 
-// outputLines splits a command's output.
+// outputLines splits a command's output; no output is no lines.
 func outputLines(out string) []string {
+	if out == "" {
+		return nil
+	}
 	return strings.Split(strings.TrimRight(out, "\n"), "\n")
 }
 
