@@ -1,14 +1,9 @@
 package reap_test
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
-	"syscall"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,26 +11,24 @@ import (
 	"knapp.dev/knapp/test/testenv"
 )
 
-// controlPlaneHelper starts testenv's control plane, prints the pids of
-// its programs (etcd, kube-apiserver), and waits to be killed.
+// controlPlaneHelper starts testenv's control plane and says the pids of
+// its programs (etcd, kube-apiserver).
 func controlPlaneHelper() {
 	testenv.SetupLogging()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if _, err := testenv.Start(ctx); err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+		fail(err)
 	}
 	kids, err := reap.ChildrenOf(os.Getpid())
 	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
+		fail(err)
 	}
+	var pids []int
 	for pid := range kids {
-		fmt.Println(pid)
+		pids = append(pids, pid)
 	}
-	fmt.Println("started")
-	select {}
+	started(pids...)
 }
 
 // TestControlPlaneEndsWithAKilledTest: a test process killed while its
@@ -45,68 +38,13 @@ func TestControlPlaneEndsWithAKilledTest(t *testing.T) {
 	if testenv.SkipSuite() {
 		t.Skip("KUBEBUILDER_ASSETS is not set (make test sets it)")
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=controlplane")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	helper, programs := startHelper(t, "controlplane")
+	var names []string
+	for _, name := range programs {
+		names = append(names, name)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if !slices.Contains(names, "etcd") || !slices.Contains(names, "kube-apiserver") {
+		t.Fatalf("the helper's children are %v, want etcd and kube-apiserver among them", names)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	sc := bufio.NewScanner(out)
-	names := map[int]string{}
-	for sc.Scan() && sc.Text() != "started" {
-		pid, err := strconv.Atoi(sc.Text())
-		if err != nil {
-			t.Fatalf("helper: %s", sc.Text())
-		}
-		names[pid] = command(pid)
-	}
-	var programs []string
-	for _, name := range names {
-		programs = append(programs, name)
-	}
-	if !containsAll(programs, "etcd", "kube-apiserver") {
-		t.Fatalf("the helper's children are %v, want etcd and kube-apiserver among them", programs)
-	}
-
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	deadline := time.Now().Add(time.Minute)
-	for pid, name := range names {
-		for running(pid) {
-			if time.Now().After(deadline) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
-				t.Fatalf("%s (pid %d) still runs a minute after the test process that started it was killed", name, pid)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-}
-
-// command is the program name of pid.
-func command(pid int) string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
-	if err != nil {
-		return "?"
-	}
-	return strings.TrimSpace(string(data))
-}
-
-func containsAll(have []string, want ...string) bool {
-	for _, w := range want {
-		found := false
-		for _, h := range have {
-			found = found || h == w
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	killAndWaitEnded(t, helper, programs)
 }
