@@ -12,8 +12,12 @@ import (
 	"time"
 )
 
-// knativePortLock is held, by whoever runs a Knative controller from this
-// cache, for as long as that controller runs: only one can bind its fixed
+// reapGrace is how long package reap may take to end a dead process's
+// programs: SIGTERM, then SIGKILL after ten seconds.
+const reapGrace = 15 * time.Second
+
+// knativePortLock is held, by whoever runs a Knative controller on this
+// machine, for as long as that controller runs: only one can bind its fixed
 // health port (knativeHealthPort), and a `make dev`, the README test and
 // the full-chain test each run one. The kernel drops the lock when its
 // holder dies; package reap then ends that holder's controller, which frees
@@ -26,14 +30,9 @@ type knativePortLock struct {
 // lockKnativePort takes the lock and waits for the port to be free, for up
 // to wait (0: not at all). Another holder is named by its pid and command.
 func lockKnativePort(ctx context.Context, wait time.Duration) (*knativePortLock, error) {
-	cache, err := CacheDir()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(cache, 0o755); err != nil {
-		return nil, err
-	}
-	path := filepath.Join(cache, "knative-controller.lock")
+	// In the temporary directory, not the cache: the port is the
+	// machine's, whichever cache a run uses (make test-cold has its own).
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("knapp-knative-controller-%d.lock", knativeHealthPort))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
@@ -67,7 +66,11 @@ func lockKnativePort(ctx context.Context, wait time.Duration) (*knativePortLock,
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(fmt.Sprintf("%d %s\n", os.Getpid(), strings.Join(os.Args, " "))), 0)
 	// A holder that died has let go of the lock, but its controller may
-	// hold the port until reap ends it.
+	// hold the port until reap ends it (within reapGrace), so that much
+	// time is given even without wait.
+	if least := time.Now().Add(reapGrace); deadline.Before(least) {
+		deadline = least
+	}
 	for {
 		err := PortFree(knativeHealthPort)
 		if err == nil {
@@ -75,7 +78,7 @@ func lockKnativePort(ctx context.Context, wait time.Duration) (*knativePortLock,
 		}
 		if time.Now().After(deadline) {
 			l.release()
-			return nil, fmt.Errorf("Knative's controller serves its health probes on port %d, which is taken (by a program outside this cache's lock?): %w", knativeHealthPort, err)
+			return nil, fmt.Errorf("Knative's controller serves its health probes on port %d, which is taken by a program that does not hold %s: %w", knativeHealthPort, path, err)
 		}
 		if err := sleepCtx(ctx, time.Second); err != nil {
 			l.release()
