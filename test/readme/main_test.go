@@ -1,18 +1,16 @@
 package readme
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
+	"sync"
 	"testing"
 	"time"
 
-	"knapp.dev/knapp/test/reap"
 	"knapp.dev/knapp/test/stack"
 	"knapp.dev/knapp/test/testenv"
 )
@@ -68,7 +66,8 @@ func run(m *testing.M) int {
 }
 
 // startDev runs `make dev`'s script (test/dev/run.sh), as the README says
-// to, and waits until it says it is running. stop ends it as Ctrl-C does.
+// to, as a process of the stack (its output in devLog), and waits until it
+// says it is running. stop ends it as Ctrl-C does.
 func startDev() (stop func(), err error) {
 	stop = func() {}
 	cache, err := stack.CacheDir()
@@ -84,67 +83,42 @@ func startDev() (stop func(), err error) {
 	}
 	devLog = f.Name()
 
-	cmd := exec.Command("bash", "test/dev/run.sh",
-		"--knative-wait="+devKnativeWait.String())
+	cmd := exec.Command("bash", "test/dev/run.sh", "--knative-wait="+devKnativeWait.String())
 	cmd.Dir = root
-	out, err := cmd.StdoutPipe()
+	out := &markerWriter{w: f, marker: devReady, seen: make(chan struct{})}
+	fmt.Printf("starting make dev (bash test/dev/run.sh; output in %s)\n", devLog)
+	dev, err := stack.StartPrefixed("make dev", cmd, out, "")
 	if err != nil {
 		f.Close()
 		return stop, err
 	}
-	cmd.Stderr = cmd.Stdout
-	fmt.Printf("starting make dev (bash test/dev/run.sh; output in %s)\n", devLog)
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return stop, err
-	}
-	if err := reap.Children(); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		f.Close()
-		return stop, err
-	}
-
-	ready := make(chan struct{})
-	exited := make(chan error, 1)
-	go func() {
-		copyUntil(out, f, devReady, ready)
-		exited <- cmd.Wait()
-		f.Close()
-	}()
 	stop = func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM) // make dev's Ctrl-C
-		select {
-		case <-exited:
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+		dev.Stop() // SIGTERM: make dev's Ctrl-C
+		f.Close()  // written to until the process ended
 	}
 	select {
-	case <-ready:
+	case <-out.seen:
 		devUp = true
 		return stop, nil
-	case err := <-exited:
-		exited <- err // for stop
-		return stop, fmt.Errorf("make dev exited before it was running (%v)", err)
+	case <-dev.Exited():
+		return stop, dev.ExitError()
 	case <-time.After(devStart):
 		return stop, fmt.Errorf("make dev did not say %q within %s", devReady, devStart)
 	}
 }
 
-// copyUntil copies r to w line by line, closing ready at the first line
-// that starts with marker.
-func copyUntil(r io.Reader, w io.Writer, marker string, ready chan<- struct{}) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	said := false
-	for sc.Scan() {
-		fmt.Fprintln(w, sc.Text())
-		if !said && strings.HasPrefix(sc.Text(), marker) {
-			close(ready)
-			said = true
-		}
+// markerWriter writes each line to w and closes seen at the first line that
+// starts with marker. StartPrefixed writes one whole line at a time.
+type markerWriter struct {
+	w      io.Writer
+	marker string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	if strings.HasPrefix(string(p), m.marker) {
+		m.once.Do(func() { close(m.seen) })
 	}
-	_, _ = io.Copy(w, r)
+	return m.w.Write(p)
 }
