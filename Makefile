@@ -57,7 +57,7 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30s), from the checked-in se
 	go test -run XXX -fuzz=FuzzValidate -fuzztime=$(FUZZTIME) ./webhooks/appvalidation/
 	go test -run XXX -fuzz=FuzzWebhooks -fuzztime=$(FUZZTIME) ./webhooks/appvalidation/
 	go test -run XXX -fuzz=FuzzHandle -fuzztime=$(FUZZTIME) ./webhooks/podlogs/
-	go test -run XXX -fuzz=FuzzBuilders -fuzztime=$(FUZZTIME) ./controllers/app/resources/
+	go test -run XXX -fuzz=FuzzBuilders -fuzztime=$(FUZZTIME) ./pkg/resources/
 	go test -run XXX -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./pkg/hookapi/
 	go test -run XXX -fuzz=FuzzHandler -fuzztime=$(FUZZTIME) ./pkg/hookapi/
 
@@ -67,7 +67,7 @@ BENCH_ARGS ?= -n 100
 
 .PHONY: bench
 bench: ## Go benchmarks of the builders and the pod webhook, then the scale benchmark on a local control plane (test/bench; BENCH_ARGS, default -n 100). Figures, no assertions.
-	go test -run XXX -bench . -benchmem ./controllers/app/resources/ ./webhooks/podlogs/
+	go test -run XXX -bench . -benchmem ./pkg/resources/ ./webhooks/podlogs/
 	bash test/bench/run.sh $(BENCH_ARGS)
 
 HELM_VERSION ?= v3.20.2

@@ -1,8 +1,11 @@
 package v1alpha1
 
 import (
+	"fmt"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // Condition types. Ready is derived from the others: it is True when every
@@ -44,6 +47,15 @@ const (
 	ReasonDeploying = "Deploying"
 	// ReasonInvalidSpec: the spec cannot become a valid child object.
 	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonNotOwned: a child object of that name exists and is not the App's.
+	ReasonNotOwned = "NotOwned"
+	// ReasonAPIError: the Kubernetes API refused a read or write; knapp
+	// retries with backoff.
+	ReasonAPIError = "APIError"
+)
+
+// Reasons of ServiceReady.
+const (
 	// ReasonRevisionNotFound: release names a revision that does not exist.
 	ReasonRevisionNotFound = "RevisionNotFound"
 	// ReasonUnknownEnvironment: the namespace's environment label names an
@@ -52,15 +64,43 @@ const (
 	// ReasonKnativeConfigInvalid: one of Knative Serving's config maps does
 	// not parse, so knapp cannot default a Service as Knative would.
 	ReasonKnativeConfigInvalid = "KnativeConfigInvalid"
-	// ReasonNotOwned: a child object of that name exists and is not the App's.
-	ReasonNotOwned = "NotOwned"
-	// ReasonAPIError: the Kubernetes API refused a read or write.
-	ReasonAPIError = "APIError"
-	// ReasonDomainConflict: another App holds the host this App asks for.
-	ReasonDomainConflict = "DomainConflict"
-	// ReasonNotRouted: the release has no match rules, so Knative's own
-	// routes serve the App and knapp keeps no VirtualService.
-	ReasonNotRouted = "NotRouted"
+	// ReasonImageMissing: neither spec.image nor spec.build.
+	ReasonImageMissing = "ImageMissing"
+	// ReasonWaitingForBuild: spec.build without spec.image, and no build
+	// has succeeded yet. Progress, not failure: ServiceReady is Unknown.
+	ReasonWaitingForBuild = "WaitingForBuild"
+)
+
+// ReasonDomainConflict (DomainReady): another App holds the host this App
+// asks for; status.domainConflict names it.
+const ReasonDomainConflict = "DomainConflict"
+
+// Reasons of BuildSucceeded.
+const (
+	// ReasonBuildSucceeded: the newest build pushed its image.
+	ReasonBuildSucceeded = "Succeeded"
+	// ReasonBuilding: the newest build is pending or running.
+	ReasonBuilding = "Building"
+	// ReasonBuildFailed: the newest build failed; the previous image runs.
+	ReasonBuildFailed = "BuildFailed"
+	// ReasonInvalidDigest: a succeeded build reported no digest, or not one
+	// of the form sha256:<64 lower-case hex digits>.
+	ReasonInvalidDigest = "InvalidDigest"
+	// ReasonTemplateNotFound: the build's WorkflowTemplate does not exist.
+	ReasonTemplateNotFound = "TemplateNotFound"
+	// ReasonSecretNotFound: spec.build.registrySecretName does not exist.
+	ReasonSecretNotFound = "SecretNotFound"
+)
+
+// ReasonEventingNotInstalled (SchedulesReady): the cluster does not serve
+// Knative Eventing's PingSource.
+const ReasonEventingNotInstalled = "EventingNotInstalled"
+
+// Reasons of LogsReady: the namespace's Pod Security level forbids the
+// hostPath volume spec.logs needs.
+const (
+	ReasonPodSecurityBaseline   = "PodSecurityBaseline"
+	ReasonPodSecurityRestricted = "PodSecurityRestricted"
 )
 
 // MarkServiceReady records that the Knative Service is ready.
@@ -81,17 +121,34 @@ func (s *AppStatus) MarkServiceUnknown(reason, message string) {
 
 // MarkDomainReady records that the App holds its host.
 func (s *AppStatus) MarkDomainReady(host string) {
+	s.DomainConflict = nil
 	s.setCondition(ConditionDomainReady, metav1.ConditionTrue, ReasonReady, "The App holds the host "+host+".")
 }
 
-// MarkDomainConflict records that another App holds the host.
-func (s *AppStatus) MarkDomainConflict(message string) {
-	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonDomainConflict, message)
+// MarkDomainConflict records that the App holder, which claimed host
+// first, holds it: in DomainReady and, for tools (the update webhook's
+// warning), in status.domainConflict.
+func (s *AppStatus) MarkDomainConflict(host string, holder types.NamespacedName) {
+	s.Domain = nil
+	s.DomainConflict = &DomainConflict{Host: host, HeldBy: holder.String()}
+	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonDomainConflict, fmt.Sprintf(
+		"The host %s is held by App %s, which claimed it first; this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.",
+		host, holder))
 }
 
-// MarkDomainError records that knapp could not tell who holds the host.
-func (s *AppStatus) MarkDomainError(message string) {
-	s.setCondition(ConditionDomainReady, metav1.ConditionUnknown, ReasonAPIError, message)
+// MarkNotOwned records in conditionType that a child the App would make
+// already exists and is someone else's; knapp never takes it over. remedy
+// says what the user can do.
+func (s *AppStatus) MarkNotOwned(conditionType, kind string, child types.NamespacedName, remedy string) {
+	s.setCondition(conditionType, metav1.ConditionFalse, ReasonNotOwned, fmt.Sprintf(
+		"A %s named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. %s",
+		kind, child.Name, child.Namespace, remedy))
+}
+
+// MarkAPIError records in conditionType that the Kubernetes API refused a
+// read or write the part needs; knapp retries with backoff.
+func (s *AppStatus) MarkAPIError(conditionType string, err error) {
+	s.setCondition(conditionType, metav1.ConditionFalse, ReasonAPIError, err.Error())
 }
 
 // MarkRoutes records the state of the App's Istio routes.
@@ -114,6 +171,12 @@ func (s *AppStatus) MarkLogs(status metav1.ConditionStatus, reason, message stri
 	s.setCondition(ConditionLogsReady, status, reason, message)
 }
 
+// MarkCondition records a part's condition; the Mark* above are its
+// common cases.
+func (s *AppStatus) MarkCondition(conditionType string, status metav1.ConditionStatus, reason, message string) {
+	s.setCondition(conditionType, status, reason, message)
+}
+
 // ClearCondition removes a part's condition, for parts the App no longer asks for.
 func (s *AppStatus) ClearCondition(conditionType string) {
 	meta.RemoveStatusCondition(&s.Conditions, conditionType)
@@ -122,11 +185,6 @@ func (s *AppStatus) ClearCondition(conditionType string) {
 // GetCondition returns the condition of that type, or nil.
 func (s *AppStatus) GetCondition(conditionType string) *metav1.Condition {
 	return meta.FindStatusCondition(s.Conditions, conditionType)
-}
-
-// IsReady reports whether the Ready condition is True.
-func (s *AppStatus) IsReady() bool {
-	return meta.IsStatusConditionTrue(s.Conditions, ConditionReady)
 }
 
 // ComputeReady derives Ready from the part conditions present: False with

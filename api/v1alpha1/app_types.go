@@ -475,6 +475,11 @@ type AppStatus struct {
 	// +optional
 	Domain *DomainStatus `json:"domain,omitempty"`
 
+	// DomainConflict names the App that holds the host this App asks for,
+	// while DomainReady is False with reason DomainConflict.
+	// +optional
+	DomainConflict *DomainConflict `json:"domainConflict,omitempty"`
+
 	// Revisions are the App's newest revisions, newest first, with the
 	// traffic each takes now: what release.stable can name.
 	// +optional
@@ -530,6 +535,14 @@ type BuildRecord struct {
 	// Message is Argo's, for a build that failed.
 	// +optional
 	Message string `json:"message,omitempty"`
+}
+
+// DomainConflict is the host an App asks for and the App that holds it.
+type DomainConflict struct {
+	// Host is the external host asked for.
+	Host string `json:"host"`
+	// HeldBy is the App that holds it, as namespace/name.
+	HeldBy string `json:"heldBy"`
 }
 
 // DomainStatus is the external host an App holds.

@@ -2,113 +2,319 @@ package v1alpha1
 
 import (
 	"fmt"
-	"regexp"
-	"sort"
+	"path"
+	"strconv"
 	"strings"
+	"unicode"
 
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"knative.dev/pkg/kmeta"
 )
 
-// headerNamePattern: a lower-case HTTP token (Istio matches header names in
-// lower case; HTTP/2 sends them so).
-var headerNamePattern = regexp.MustCompile(`^[a-z0-9][-a-z0-9!#$%&'*+.^_|~]*$`)
+// MaxAppNameLength is the longest App name: revision names are
+// <name>-<10 hex digits> and must fit in a DNS label (63), with room for
+// Knative's derived names. The CRD says the same.
+const MaxAppNameLength = 49
 
-// cookieNamePattern: an HTTP token (RFC 6265 cookie-name).
-var cookieNamePattern = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+.^_|~-]+$`)
+// UserContainerName is the name Knative gives an unnamed container when the
+// Service has one container (Knative's default container-name-template,
+// config.DefaultUserContainerName); with several, unnamed containers become
+// user-container-0, -1, ...
+const UserContainerName = "user-container"
 
-// ValidateRelease checks the rules of spec.release that the CRD schema
-// cannot: regular expressions, header and cookie names, paths. It names
-// each field at fault and what is allowed. The reconciler reports its errors
-// in status; an admission webhook can return them.
-func ValidateRelease(r *Release, path *field.Path) field.ErrorList {
+// Validate checks every rule of the App that can be checked on the App
+// alone, except Knative Serving's own rules for the pod, which the App
+// webhook checks by running Knative's validation on the Service the App
+// makes. Each error names the field at fault and says what is allowed.
+// Rules that depend on other objects (which revisions exist, who holds a
+// host) are the reconciler's.
+func (a *App) Validate() field.ErrorList {
+	var errs field.ErrorList
+	errs = append(errs, validateName(a.Name, field.NewPath("metadata", "name"))...)
+	spec := field.NewPath("spec")
+	errs = append(errs, validateImageSource(&a.Spec, spec)...)
+	errs = append(errs, validateTemplate(&a.Spec.Template, spec.Child("template"))...)
+	errs = append(errs, validateScaling(a.Spec.Scaling, spec.Child("scaling"))...)
+	errs = append(errs, validateDomain(a.Spec.Domain, spec.Child("domain"))...)
+	errs = append(errs, validateAppRelease(a, spec.Child("release"))...)
+	errs = append(errs, validateLogs(a.Spec.Logs, a.Spec.Template.Containers, spec.Child("logs"))...)
+	errs = append(errs, ValidateBuild(a.Spec.Build, spec.Child("build"))...)
+	errs = append(errs, ValidateSchedules(a.Spec.Schedules, spec.Child("schedules"))...)
+	return errs
+}
+
+func validateName(n string, p *field.Path) field.ErrorList {
+	const allowed = "a DNS-1035 label of at most 49 characters: lower-case letters, digits and -, starting with a letter and ending with a letter or digit " +
+		"(Knative Service names are DNS-1035 labels, and revision names <name>-<10 characters> must fit in 63)"
+	switch {
+	case n == "":
+		return field.ErrorList{field.Required(p, allowed)}
+	case len(n) > MaxAppNameLength:
+		return field.ErrorList{field.TooLong(p, n, MaxAppNameLength)}
+	case len(validation.IsDNS1035Label(n)) > 0:
+		return field.ErrorList{field.Invalid(p, n, "must be "+allowed)}
+	}
+	return nil
+}
+
+// validateImageSource: an image, or a build that makes one.
+func validateImageSource(s *AppSpec, p *field.Path) field.ErrorList {
+	if s.Image == "" {
+		if s.Build == nil {
+			return field.ErrorList{field.Required(p.Child("image"),
+				"set spec.image to an image reference such as registry.example.com/team/app:1.0, or spec.build to build one from git")}
+		}
+		return nil
+	}
+	return ValidateImage(s.Image, p.Child("image"))
+}
+
+// validateTemplate checks the App's own rules of spec.template: which
+// containers name an image, unique DNS-1123 container names, and the
+// bounds of the revision settings.
+func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	cp := p.Child("containers")
+	names := make(map[string]bool, len(t.Containers))
+	for i := range t.Containers {
+		c, ip := &t.Containers[i], cp.Index(i)
+		errs = append(errs, validateContainerImage(c, i, ip.Child("image"))...)
+		if c.Name != "" {
+			np := ip.Child("name")
+			switch {
+			case names[c.Name]:
+				e := field.Duplicate(np, c.Name)
+				e.Detail = "container names must be unique within the App"
+				errs = append(errs, e)
+			case len(validation.IsDNS1123Label(c.Name)) > 0:
+				errs = append(errs, field.Invalid(np, c.Name,
+					"must be a DNS-1123 label: at most 63 lower-case letters, digits and -, starting and ending with a letter or digit"))
+			}
+			names[c.Name] = true
+		}
+	}
+	if sa := t.ServiceAccountName; sa != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(sa) {
+			errs = append(errs, field.Invalid(p.Child("serviceAccountName"), sa, "must be a ServiceAccount name: "+msg))
+		}
+	}
+	if ts := t.TimeoutSeconds; ts != nil && (*ts < 1 || *ts > 3600) {
+		errs = append(errs, field.Invalid(p.Child("timeoutSeconds"), *ts, "must be between 1 and 3600 seconds"))
+	}
+	if cc := t.ContainerConcurrency; cc != nil && (*cc < 0 || *cc > 1000) {
+		errs = append(errs, field.Invalid(p.Child("containerConcurrency"), *cc, "must be between 0 (no limit) and 1000"))
+	}
+	return errs
+}
+
+// validateContainerImage is the image rule of container i: the first runs
+// spec.image (or the built image) and names none; every other is a sidecar
+// and names its own.
+func validateContainerImage(c *Container, i int, p *field.Path) field.ErrorList {
+	switch {
+	case i == 0 && c.Image != "":
+		return field.ErrorList{field.Forbidden(p,
+			"the app's own (first) container runs spec.image (or the image spec.build made); leave its image out")}
+	case i > 0 && c.Image == "":
+		return field.ErrorList{field.Required(p,
+			"every container after the first is a sidecar and names its image, such as registry.example.com/team/proxy:1.0")}
+	case i > 0:
+		return ValidateImage(c.Image, p)
+	}
+	return nil
+}
+
+func validateScaling(s *Scaling, p *field.Path) field.ErrorList {
+	if s == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, b := range []struct {
+		name string
+		v    *int32
+	}{{"minScale", s.MinScale}, {"maxScale", s.MaxScale}} {
+		if b.v != nil && (*b.v < 0 || *b.v > 1000) {
+			errs = append(errs, field.Invalid(p.Child(b.name), *b.v, "must be between 0 and 1000"))
+		}
+	}
+	if s.MinScale != nil && s.MaxScale != nil && *s.MaxScale != 0 && *s.MinScale > *s.MaxScale {
+		errs = append(errs, field.Invalid(p.Child("minScale"), *s.MinScale,
+			fmt.Sprintf("must not be above maxScale (%d); maxScale 0 means no limit", *s.MaxScale)))
+	}
+	if s.Target != nil && *s.Target < 1 {
+		errs = append(errs, field.Invalid(p.Child("target"), *s.Target, "must be at least 1"))
+	}
+	switch s.Metric {
+	case "", ScalingMetricConcurrency, ScalingMetricRPS, ScalingMetricCPU:
+	case ScalingMetricMemory:
+		if s.Target == nil {
+			errs = append(errs, field.Required(p.Child("target"),
+				"metric memory needs a target, the memory per pod in MiB that Knative's HPA keeps (such as 512); "+
+					"without one the HPA has no memory metric and scales on CPU at 80% instead"))
+		}
+	default:
+		errs = append(errs, field.NotSupported(p.Child("metric"), s.Metric, []ScalingMetric{
+			ScalingMetricConcurrency, ScalingMetricRPS, ScalingMetricCPU, ScalingMetricMemory}))
+	}
+	return errs
+}
+
+func validateDomain(d *Domain, p *field.Path) field.ErrorList {
+	if d == nil {
+		return nil
+	}
+	np := p.Child("name")
+	const allowed = "the first label of the App's host: a DNS label of at most 63 lower-case letters, digits and -, starting and ending with a letter or digit"
+	if d.Name == "" {
+		return field.ErrorList{field.Required(np, allowed+"; or leave spec.domain out to use the App's name")}
+	}
+	if len(validation.IsDNS1123Label(d.Name)) > 0 {
+		return field.ErrorList{field.Invalid(np, d.Name, "must be "+allowed)}
+	}
+	return nil
+}
+
+// validateAppRelease is ValidateRelease plus what only the App's name
+// tells: named revisions must be the App's, whose names all start with
+// <app>- (Knative names a Configuration's revisions <name>-00001, and
+// bring-your-own names must start with <name>-).
+func validateAppRelease(app *App, p *field.Path) field.ErrorList {
+	r := app.Spec.Release
 	if r == nil {
 		return nil
 	}
-	var errs field.ErrorList
-	if r.Canary == nil {
+	errs := ValidateRelease(r, p)
+	prefix := app.Name + "-"
+	revision := func(fp *field.Path, rev string) {
+		if app.Name != "" && !strings.HasPrefix(rev, prefix) {
+			errs = append(errs, field.Invalid(fp, rev, fmt.Sprintf(
+				"must name a revision of this App; its revisions are named %s<suffix> (see status.revisions)", prefix)))
+		}
+	}
+	if r.Stable != "" {
+		revision(p.Child("stable"), r.Stable)
+	}
+	if c := r.Canary; c != nil {
+		cp := p.Child("canary", "revision")
+		switch {
+		case c.Revision == "":
+			errs = append(errs, field.Required(cp, `a revision of this App, or "latest" for the latest revision`))
+		case c.Revision != CanaryLatest:
+			revision(cp, c.Revision)
+		}
+	}
+	return errs
+}
+
+// Logs paths that are refused. The pod webhook (webhooks/podlogs) mounts a
+// directory of the node at spec.logs.path in the container:
+//
+//   - under /proc, /sys and /dev the runtime mounts kernel and device
+//     filesystems (runc refuses mounts into /proc; Knative refuses volume
+//     mounts at / and /dev); under /run and /var/run live sockets and the
+//     service-account token (/var/run/secrets/kubernetes.io/...), which a
+//     host directory would shadow or collide with; /etc/hosts,
+//     /etc/hostname and /etc/resolv.conf are files kubelet mounts. Refused
+//     with everything below them.
+//   - /, /bin, /boot, /etc, /lib, /lib64, /sbin, /usr and /var themselves:
+//     a host directory mounted there hides the image's programs, libraries
+//     or configuration (and /var holds /var/run), so the container would not
+//     start or would misbehave. Directories below them, such as
+//     /var/log/app or /usr/src/app/logs, are fine.
+var (
+	reservedLogTrees = []string{"/proc", "/sys", "/dev", "/run", "/var/run",
+		"/etc/hosts", "/etc/hostname", "/etc/resolv.conf"}
+	reservedLogDirs = sets.New("/", "/bin", "/boot", "/etc", "/lib", "/lib64", "/sbin", "/usr", "/var")
+)
+
+func validateLogs(l *Logs, containers []Container, p *field.Path) field.ErrorList {
+	if l == nil {
 		return nil
 	}
-	c, cp := r.Canary, path.Child("canary")
-	if c.Percent < 0 || c.Percent > 100 {
-		errs = append(errs, field.Invalid(cp.Child("percent"), c.Percent, "must be between 0 and 100"))
-	}
-	if c.Revision == CanaryLatest && r.Stable == "" {
-		errs = append(errs, field.Required(path.Child("stable"),
-			`required when canary.revision is "latest": without it the latest revision would be both stable and canary`))
-	}
-	if r.Stable != "" && c.Revision == r.Stable {
-		errs = append(errs, field.Invalid(cp.Child("revision"), c.Revision, "must differ from spec.release.stable: a revision cannot be its own canary"))
-	}
-	for i, rule := range c.Match {
-		errs = append(errs, validateMatchRule(&rule, cp.Child("match").Index(i))...)
+	var errs field.ErrorList
+	errs = append(errs, validateLogsPath(l.Path, p.Child("path"))...)
+	if l.Container != "" {
+		names := PodContainerNames(containers)
+		found := false
+		for _, n := range names {
+			found = found || n == l.Container
+		}
+		if !found {
+			errs = append(errs, field.NotSupported(p.Child("container"), l.Container, names))
+		}
 	}
 	return errs
 }
 
-func validateMatchRule(rule *MatchRule, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	if len(rule.Headers) == 0 && rule.Path == nil && rule.Cookie == nil {
-		errs = append(errs, field.Required(path, "a match rule needs headers, path or cookie"))
+func validateLogsPath(lp string, p *field.Path) field.ErrorList {
+	const what = "the directory in the container where the app writes its log files, such as /var/log/app"
+	switch {
+	case lp == "":
+		return field.ErrorList{field.Required(p, what)}
+	case strings.ContainsFunc(lp, unicode.IsControl):
+		return field.ErrorList{field.Invalid(p, lp, "must not contain control characters; want "+what)}
+	case !strings.HasPrefix(lp, "/"):
+		return field.ErrorList{field.Invalid(p, lp, "must be an absolute path, "+what)}
+	case lp == "/":
+		return field.ErrorList{field.Invalid(p, lp, "must be a directory below /, not / itself: "+what)}
 	}
-	names := make([]string, 0, len(rule.Headers))
-	for name := range rule.Headers {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		hp := path.Child("headers").Key(name)
-		if !headerNamePattern.MatchString(name) {
-			errs = append(errs, field.Invalid(hp, name, "a header name must be a lower-case HTTP token, such as x-canary"))
+	for _, el := range strings.Split(lp, "/") {
+		if el == ".." {
+			return field.ErrorList{field.Invalid(p, lp, "must not contain '..'; want "+what)}
 		}
-		m := rule.Headers[name]
-		errs = append(errs, validateStringMatch(&m, hp, false)...)
 	}
-	if rule.Path != nil {
-		errs = append(errs, validateStringMatch(rule.Path, path.Child("path"), true)...)
+	// Container paths are Linux paths: package path, not filepath.
+	if c := path.Clean(lp); c != lp {
+		return field.ErrorList{field.Invalid(p, lp, fmt.Sprintf("must be a clean path (no trailing /, // or /./): write %q", c))}
 	}
-	if _, ok := rule.Headers["cookie"]; ok && rule.Cookie != nil {
-		errs = append(errs, field.Invalid(path.Child("headers").Key("cookie"), "cookie",
-			"match the Cookie header either with headers.cookie or with the cookie field, not both (Istio matches a header once)"))
+	for _, tree := range reservedLogTrees {
+		if lp == tree || strings.HasPrefix(lp, tree+"/") {
+			return field.ErrorList{field.Invalid(p, lp, fmt.Sprintf(
+				"must not be %s or below it: the container runtime or kubelet mounts there (not allowed: %s and below); want %s",
+				tree, strings.Join(reservedLogTrees, ", "), what))}
+		}
 	}
-	if rule.RewritePath != "" && rule.Path == nil {
-		errs = append(errs, field.Required(path.Child("path"),
-			"rewritePath replaces the matched path, so the rule needs a path match"))
+	if reservedLogDirs.Has(lp) {
+		return field.ErrorList{field.Invalid(p, lp, fmt.Sprintf(
+			"must not be %s itself: a node directory mounted there hides the image's own files (not allowed: %s); a directory below it, such as %s, is fine",
+			lp, strings.Join(sets.List(reservedLogDirs), ", "), path.Join(lp, "log", "app")))}
 	}
-	if rule.Cookie != nil && !cookieNamePattern.MatchString(rule.Cookie.Name) {
-		errs = append(errs, field.Invalid(path.Child("cookie", "name"), rule.Cookie.Name, "a cookie name must be an HTTP token"))
-	}
-	if rule.Cookie != nil && strings.ContainsAny(rule.Cookie.Value, ";, \t\"\\") {
-		errs = append(errs, field.Invalid(path.Child("cookie", "value"), rule.Cookie.Value, `a cookie value may not hold ; , space, tab, " or \`))
-	}
-	if rule.RewritePath != "" && !strings.HasPrefix(rule.RewritePath, "/") {
-		errs = append(errs, field.Invalid(path.Child("rewritePath"), rule.RewritePath, "must start with /"))
-	}
-	return errs
+	return nil
 }
 
-func validateStringMatch(m *StringMatch, path *field.Path, isPath bool) field.ErrorList {
-	var errs field.ErrorList
-	set := 0
-	for _, v := range []*string{m.Exact, m.Prefix, m.Regex} {
-		if v != nil {
-			set++
-		}
+// PodContainerNames are the names the App's containers have in its pods:
+// their own, or Knative's default for unnamed ones (user-container for a
+// single container; user-container-0, -1, ... skipping names in use, when
+// there are several), as Knative's defaulting names them with the default
+// container-name-template.
+func PodContainerNames(cs []Container) []string {
+	if len(cs) == 0 {
+		return []string{UserContainerName}
 	}
-	if set != 1 {
-		return append(errs, field.Invalid(path, fmt.Sprintf("%d ways", set), "set exactly one of exact, prefix or regex"))
+	given := sets.New[string]()
+	for i := range cs {
+		given.Insert(cs[i].Name)
 	}
-	if m.Regex != nil {
-		if _, err := regexp.Compile(*m.Regex); err != nil {
-			errs = append(errs, field.Invalid(path.Child("regex"), *m.Regex, "not a valid RE2 regular expression: "+err.Error()))
+	out := make([]string, len(cs))
+	next := 0
+	for i := range cs {
+		if cs[i].Name != "" {
+			out[i] = cs[i].Name
+			continue
 		}
+		n := UserContainerName
+		if len(cs) > 1 || given.Has(n) {
+			for {
+				n = kmeta.ChildName(UserContainerName, "-"+strconv.Itoa(next))
+				next++
+				if !given.Has(n) {
+					break
+				}
+			}
+		}
+		out[i] = n
 	}
-	if isPath {
-		if m.Exact != nil && !strings.HasPrefix(*m.Exact, "/") {
-			errs = append(errs, field.Invalid(path.Child("exact"), *m.Exact, "a path must start with /"))
-		}
-		if m.Prefix != nil && !strings.HasPrefix(*m.Prefix, "/") {
-			errs = append(errs, field.Invalid(path.Child("prefix"), *m.Prefix, "a path must start with /"))
-		}
-	}
-	return errs
+	return out
 }

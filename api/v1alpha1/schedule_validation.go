@@ -18,9 +18,6 @@ const (
 	MaxScheduleNameLength = 40
 	// MaxScheduleDataBytes is the most data a schedule may send: 64 KiB.
 	MaxScheduleDataBytes = 64 << 10
-	// DefaultScheduleContentType is the content type of data when the
-	// schedule names none.
-	DefaultScheduleContentType = "application/json"
 )
 
 // ValidateSchedules checks the rules of spec.schedules that the CRD schema
@@ -105,10 +102,8 @@ func validateSchedule(s *Schedule, path *field.Path) field.ErrorList {
 		}
 	}
 
-	contentType := s.ContentType
-	if contentType == "" {
-		contentType = DefaultScheduleContentType
-	} else if mediaType, _, err := mime.ParseMediaType(contentType); err != nil || !strings.Contains(mediaType, "/") {
+	contentType := s.ContentTypeOrDefault()
+	if mediaType, _, err := mime.ParseMediaType(contentType); s.ContentType != "" && (err != nil || !strings.Contains(mediaType, "/")) {
 		errs = append(errs, field.Invalid(path.Child("contentType"), s.ContentType,
 			"must be a media type, type/subtype with optional parameters, such as application/json or text/plain; charset=utf-8"))
 	}

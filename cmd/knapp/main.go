@@ -24,10 +24,10 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/hookapi"
 	knappmetrics "knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 

@@ -18,24 +18,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 )
-
-// Reasons of BuildSucceeded.
-const (
-	reasonBuildSucceeded  = "Succeeded"
-	reasonBuilding        = "Building"
-	reasonBuildFailed     = "BuildFailed"
-	reasonInvalidDigest   = "InvalidDigest"
-	reasonTemplateMissing = "TemplateNotFound"
-	reasonSecretMissing   = "SecretNotFound"
-)
-
-// defaultBuildHistoryLimit is how many finished build Workflows are kept
-// when spec.build.historyLimit is not set.
-const defaultBuildHistoryLimit = 5
 
 // reconcileBuilds makes sure the build spec.build asks for exists (one
 // Workflow per build inputs, so a restart never starts it twice), prunes
@@ -67,7 +53,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 	image, imageErr := newestBuiltImage(workflows)
 
 	var startErr error
-	if errs := resources.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
+	if errs := v1alpha1.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
 		app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
 	} else {
 		trigger := specTrigger(b)
@@ -95,7 +81,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 
 // specTrigger is the build spec.build asks for.
 func specTrigger(b *v1alpha1.BuildSpec) resources.BuildTrigger {
-	return resources.BuildTrigger{Revision: resources.BuildRevision(b), Source: resources.BuildTriggerSpec}
+	return resources.BuildTrigger{Revision: b.GitRevision(), Source: resources.BuildTriggerSpec}
 }
 
 // errBuildExists: the Workflow of that trigger exists already.
@@ -161,7 +147,7 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 		tmpl, key, kind = &wfv1.ClusterWorkflowTemplate{}, types.NamespacedName{Name: ref.Name}, "ClusterWorkflowTemplate "+ref.Name
 	}
 	if err := r.APIReader.Get(ctx, key, tmpl); apierrors.IsNotFound(err) {
-		return kind + " does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef", reasonTemplateMissing, nil
+		return kind + " does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef", v1alpha1.ReasonTemplateNotFound, nil
 	} else if err != nil {
 		return "", "", fmt.Errorf("reading %s: %w", kind, err)
 	}
@@ -172,7 +158,7 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: b.RegistrySecretName}, secret)
 		if apierrors.IsNotFound(err) {
 			return fmt.Sprintf("spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
-				app.Namespace, b.RegistrySecretName, b.ImageRepository), reasonSecretMissing, nil
+				app.Namespace, b.RegistrySecretName, b.ImageRepository), v1alpha1.ReasonSecretNotFound, nil
 		} else if err != nil {
 			return "", "", fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
 		}
@@ -238,10 +224,7 @@ func triggeredAt(wf *wfv1.Workflow) time.Time {
 // the current spec (deleting it would start it again). It returns the
 // builds that remain.
 func (r *Reconciler) pruneBuilds(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, specBuild string) ([]wfv1.Workflow, error) {
-	limit := defaultBuildHistoryLimit
-	if app.Spec.Build.HistoryLimit != nil {
-		limit = int(*app.Spec.Build.HistoryLimit)
-	}
+	limit := app.Spec.Build.HistoryLimitOrDefault()
 	deployed := newestSucceeded(workflows)
 	kept := 0
 	var errs []error
@@ -317,7 +300,7 @@ func newestDeployable(workflows []wfv1.Workflow) (int, string, error) {
 // buildImage is the image a Workflow pushed, to the repository it was given.
 func buildImage(wf *wfv1.Workflow) (string, error) {
 	repo := ""
-	if p := wf.Spec.Arguments.GetParameterByName("image-repository"); p != nil && p.Value != nil {
+	if p := wf.Spec.Arguments.GetParameterByName(resources.BuildParamImageRepository); p != nil && p.Value != nil {
 		repo = p.Value.String()
 	}
 	return resources.BuildImage(wf, repo)
@@ -326,26 +309,26 @@ func buildImage(wf *wfv1.Workflow) (string, error) {
 // markBuildCondition reports the newest build in BuildSucceeded.
 func markBuildCondition(app *v1alpha1.App, workflows []wfv1.Workflow) {
 	if len(workflows) == 0 {
-		app.Status.MarkBuild(metav1.ConditionUnknown, reasonBuilding, "No build has started yet.")
+		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonBuilding, "No build has started yet.")
 		return
 	}
 	newest := &workflows[0]
 	switch newest.Status.Phase {
 	case wfv1.WorkflowSucceeded:
 		if image, err := buildImage(newest); err != nil {
-			app.Status.MarkBuild(metav1.ConditionFalse, reasonInvalidDigest, err.Error()+"; the App keeps running its previous image.")
+			app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonInvalidDigest, err.Error()+"; the App keeps running its previous image.")
 		} else {
-			app.Status.MarkBuild(metav1.ConditionTrue, reasonBuildSucceeded, fmt.Sprintf("Build %s pushed %s.", newest.Name, image))
+			app.Status.MarkBuild(metav1.ConditionTrue, v1alpha1.ReasonBuildSucceeded, fmt.Sprintf("Build %s pushed %s.", newest.Name, image))
 		}
 	case wfv1.WorkflowFailed, wfv1.WorkflowError:
 		msg := newest.Status.Message
 		if msg == "" {
 			msg = "no message from Argo"
 		}
-		app.Status.MarkBuild(metav1.ConditionFalse, reasonBuildFailed, fmt.Sprintf(
+		app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonBuildFailed, fmt.Sprintf(
 			"Build %s %s: %s; the App keeps running its previous image.", newest.Name, newest.Status.Phase, msg))
 	default:
-		app.Status.MarkBuild(metav1.ConditionUnknown, reasonBuilding, fmt.Sprintf(
+		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonBuilding, fmt.Sprintf(
 			"Build %s of %s is %s.", newest.Name, newest.Annotations[v1alpha1.AnnotationBuildRevision], phaseOrPending(newest.Status.Phase)))
 	}
 }

@@ -22,8 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 const buildTestRepo = "registry.example.com/team-a/shop"
@@ -154,18 +154,18 @@ func TestNewestBuiltImage(t *testing.T) {
 			wf("r3", 3, wfv1.WorkflowSucceeded, reported("sha256:nope")),
 			wf("r2", 2, wfv1.WorkflowSucceeded, reported(buildTestDigest('2'))),
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, want: buildTestImage('2'), wantErr: "shop-r3", wantErrReason: resources.ReasonInvalidDigest},
+		}, want: buildTestImage('2'), wantErr: "shop-r3", wantErrReason: v1alpha1.ReasonInvalidDigest},
 		{name: "a newer success without the output is skipped and reported", workflows: []wfv1.Workflow{
 			wf("r2", 2, wfv1.WorkflowSucceeded),
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, want: buildTestImage('1'), wantErr: "no output parameter image-digest", wantErrReason: resources.ReasonInvalidDigest},
+		}, want: buildTestImage('1'), wantErr: "no output parameter image-digest", wantErrReason: v1alpha1.ReasonInvalidDigest},
 		{name: "the newest invalid digest is the one reported", workflows: []wfv1.Workflow{
 			wf("r3", 3, wfv1.WorkflowSucceeded, reported("sha256:ABC")),
 			wf("r2", 2, wfv1.WorkflowSucceeded, reported("md5:abc")),
-		}, want: "", wantErr: "shop-r3", wantErrReason: resources.ReasonInvalidDigest},
+		}, want: "", wantErr: "shop-r3", wantErrReason: v1alpha1.ReasonInvalidDigest},
 		{name: "upper-case hex is not a digest", workflows: []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported("sha256:"+strings.Repeat("A", 64))),
-		}, want: "", wantErr: "shop-r1", wantErrReason: resources.ReasonInvalidDigest},
+		}, want: "", wantErr: "shop-r1", wantErrReason: v1alpha1.ReasonInvalidDigest},
 		{name: "white space around the digest is ignored", workflows: []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(" "+buildTestDigest('1')+"\n")),
 		}, want: buildTestImage('1')},
@@ -263,42 +263,42 @@ func TestMarkBuildCondition(t *testing.T) {
 		wantReason string
 		wantText   []string
 	}{
-		{"no workflows", nil, metav1.ConditionUnknown, reasonBuilding, []string{"No build has started yet."}},
+		{"no workflows", nil, metav1.ConditionUnknown, v1alpha1.ReasonBuilding, []string{"No build has started yet."}},
 		{"succeeded", []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, metav1.ConditionTrue, reasonBuildSucceeded, []string{"shop-r1", buildTestImage('1')}},
+		}, metav1.ConditionTrue, v1alpha1.ReasonBuildSucceeded, []string{"shop-r1", buildTestImage('1')}},
 		{"failed with Argo's message", []wfv1.Workflow{
 			wf("r2", 2, wfv1.WorkflowFailed, buildMessage("child 'build' failed: exit code 1")),
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, metav1.ConditionFalse, reasonBuildFailed, []string{"shop-r2", "Failed", "child 'build' failed: exit code 1", "keeps running its previous image"}},
+		}, metav1.ConditionFalse, v1alpha1.ReasonBuildFailed, []string{"shop-r2", "Failed", "child 'build' failed: exit code 1", "keeps running its previous image"}},
 		{"failed without a message", []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowFailed),
-		}, metav1.ConditionFalse, reasonBuildFailed, []string{"shop-r1", "no message from Argo"}},
+		}, metav1.ConditionFalse, v1alpha1.ReasonBuildFailed, []string{"shop-r1", "no message from Argo"}},
 		{"error", []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowError, buildMessage("pod deleted")),
-		}, metav1.ConditionFalse, reasonBuildFailed, []string{"shop-r1", "Error", "pod deleted"}},
+		}, metav1.ConditionFalse, v1alpha1.ReasonBuildFailed, []string{"shop-r1", "Error", "pod deleted"}},
 		{"running", []wfv1.Workflow{
 			wf("r2", 2, wfv1.WorkflowRunning),
 			wf("r1", 1, wfv1.WorkflowFailed),
-		}, metav1.ConditionUnknown, reasonBuilding, []string{"shop-r2", "of r2", "is Running"}},
+		}, metav1.ConditionUnknown, v1alpha1.ReasonBuilding, []string{"shop-r2", "of r2", "is Running"}},
 		{"pending: no phase yet", []wfv1.Workflow{
 			wf("r2", 2, ""),
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, metav1.ConditionUnknown, reasonBuilding, []string{"shop-r2", "is Pending"}},
+		}, metav1.ConditionUnknown, v1alpha1.ReasonBuilding, []string{"shop-r2", "is Pending"}},
 		{"pending", []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowPending),
-		}, metav1.ConditionUnknown, reasonBuilding, []string{"shop-r1", "is Pending"}},
+		}, metav1.ConditionUnknown, v1alpha1.ReasonBuilding, []string{"shop-r1", "is Pending"}},
 		{"succeeded with an invalid digest", []wfv1.Workflow{
 			wf("r2", 2, wfv1.WorkflowSucceeded, reported("sha256:nope")),
 			wf("r1", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('1'))),
-		}, metav1.ConditionFalse, reasonInvalidDigest, []string{"shop-r2", `"sha256:nope"`, "keeps running its previous image"}},
+		}, metav1.ConditionFalse, v1alpha1.ReasonInvalidDigest, []string{"shop-r2", `"sha256:nope"`, "keeps running its previous image"}},
 		{"succeeded without a digest", []wfv1.Workflow{
 			wf("r1", 1, wfv1.WorkflowSucceeded),
-		}, metav1.ConditionFalse, reasonInvalidDigest, []string{"shop-r1", "image-digest"}},
+		}, metav1.ConditionFalse, v1alpha1.ReasonInvalidDigest, []string{"shop-r1", "image-digest"}},
 		{"only the newest build counts", []wfv1.Workflow{
 			wf("r3", 3, wfv1.WorkflowSucceeded, reported(buildTestDigest('3'))),
 			wf("r2", 2, wfv1.WorkflowFailed, buildMessage("boom")),
-		}, metav1.ConditionTrue, reasonBuildSucceeded, []string{"shop-r3"}},
+		}, metav1.ConditionTrue, v1alpha1.ReasonBuildSucceeded, []string{"shop-r3"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources"
+	"knapp.dev/knapp/pkg/resources/names"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )

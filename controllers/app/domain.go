@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources/names"
 )
 
 // hostIndex indexes Apps by the first label of the host they ask for; all
@@ -21,7 +21,7 @@ func indexHost(obj client.Object) []string {
 	if !ok {
 		return nil
 	}
-	return []string{names.Host(app)}
+	return []string{app.HostLabel()}
 }
 
 // reconcileDomain decides whether the App holds its host and records it in
@@ -29,17 +29,14 @@ func indexHost(obj client.Object) []string {
 func (r *Reconciler) reconcileDomain(ctx context.Context, app *v1alpha1.App, d *desired) error {
 	host := names.ExternalHost(app, r.Platform)
 	apps := &v1alpha1.AppList{}
-	if err := r.Client.List(ctx, apps, client.MatchingFields{hostIndex: names.Host(app)}); err != nil {
+	if err := r.Client.List(ctx, apps, client.MatchingFields{hostIndex: app.HostLabel()}); err != nil {
 		err = fmt.Errorf("listing Apps that ask for host %s: %w", host, err)
-		app.Status.MarkDomainError(err.Error())
+		app.Status.MarkAPIError(v1alpha1.ConditionDomainReady, err)
 		return err
 	}
 	holder := domainHolder(apps.Items, app, host)
 	if holder.Namespace != app.Namespace || holder.Name != app.Name {
-		app.Status.Domain = nil
-		app.Status.MarkDomainConflict(fmt.Sprintf(
-			"The host %s is held by App %s/%s, which claimed it first; this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.",
-			host, holder.Namespace, holder.Name))
+		app.Status.MarkDomainConflict(host, client.ObjectKeyFromObject(holder))
 		return nil
 	}
 	if app.Status.Domain == nil || app.Status.Domain.Host != host {

@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/tools/events"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 // drain returns the events the fake recorder holds.

@@ -10,12 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/hookapi"
+	"knapp.dev/knapp/pkg/resources"
 )
-
-// hookTokenKey is the key of the hook Secret that holds the shared secret.
-const hookTokenKey = "token"
 
 // HookBuilds gives the hook API what it needs from the cluster, starting
 // builds the same way the reconciler does (same Workflow names, the same
@@ -47,9 +44,9 @@ func (h HookBuilds) HookToken(ctx context.Context, app *v1alpha1.App) ([]byte, e
 	if err != nil {
 		return nil, fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, name, err)
 	}
-	token, ok := secret.Data[hookTokenKey]
+	token, ok := secret.Data[v1alpha1.HookTokenKey]
 	if !ok || len(token) == 0 {
-		return nil, fmt.Errorf("%w: Secret %s/%s has no key %q", hookapi.ErrSecretNotFound, app.Namespace, name, hookTokenKey)
+		return nil, fmt.Errorf("%w: Secret %s/%s has no key %q", hookapi.ErrSecretNotFound, app.Namespace, name, v1alpha1.HookTokenKey)
 	}
 	return token, nil
 }

@@ -17,8 +17,8 @@ const podSecurityEnforceLabel = "pod-security.kubernetes.io/enforce"
 // Reasons of LogsReady for namespaces whose Pod Security level forbids
 // hostPath volumes.
 var podSecurityReasons = map[string]string{
-	"baseline":   "PodSecurityBaseline",
-	"restricted": "PodSecurityRestricted",
+	"baseline":   v1alpha1.ReasonPodSecurityBaseline,
+	"restricted": v1alpha1.ReasonPodSecurityRestricted,
 }
 
 // reconcileLogs reports whether the App's pods can get their log

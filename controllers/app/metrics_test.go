@@ -17,9 +17,9 @@ import (
 	"k8s.io/client-go/tools/events"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 func condStatus(conds ...metav1.Condition) *v1alpha1.AppStatus {

@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources/names"
 )
 
 // Reconciler makes an App's children match the App and reports how they are.

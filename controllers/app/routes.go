@@ -12,8 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources"
+	"knapp.dev/knapp/pkg/resources/names"
 	netapi "knative.dev/networking/pkg/apis/networking"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -123,9 +123,7 @@ func (r *Reconciler) alreadyExists(ctx context.Context, app *v1alpha1.App, key t
 }
 
 func markRoutesNotOwned(app *v1alpha1.App, key types.NamespacedName) {
-	app.Status.MarkRoutes(metav1.ConditionFalse, v1alpha1.ReasonNotOwned, fmt.Sprintf(
-		"A VirtualService named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it.",
-		key.Name, key.Namespace))
+	app.Status.MarkNotOwned(v1alpha1.ConditionRoutesReady, "VirtualService", key, "Delete or rename it.")
 }
 
 // virtualServiceEqual compares what knapp owns of a VirtualService. Istio

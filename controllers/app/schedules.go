@@ -14,11 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 )
-
-// Reasons of SchedulesReady.
-const reasonEventingMissing = "EventingNotInstalled"
 
 // reconcileSchedules makes one PingSource per spec.schedules entry, sinking
 // to the App's Knative Service, and deletes those of removed entries.
@@ -39,7 +36,7 @@ func (r *Reconciler) reconcileSchedules(ctx context.Context, app *v1alpha1.App) 
 			app.Status.ClearCondition(v1alpha1.ConditionSchedulesReady)
 			return nil
 		}
-		app.Status.MarkSchedules(metav1.ConditionFalse, reasonEventingMissing,
+		app.Status.MarkSchedules(metav1.ConditionFalse, v1alpha1.ReasonEventingNotInstalled,
 			"spec.schedules needs Knative Eventing's PingSource (sources.knative.dev/v1), which this cluster does not serve: install Knative Eventing, or remove spec.schedules.")
 		return nil
 	case err != nil:
@@ -91,9 +88,8 @@ func (r *Reconciler) applyPingSource(ctx context.Context, app *v1alpha1.App, wan
 	if have == nil {
 		err := r.Client.Create(ctx, want)
 		if apierrors.IsAlreadyExists(err) {
-			app.Status.MarkSchedules(metav1.ConditionFalse, v1alpha1.ReasonNotOwned, fmt.Sprintf(
-				"A PingSource named %s already exists in namespace %s and does not belong to this App; rename the schedule or remove that PingSource.",
-				want.Name, want.Namespace))
+			app.Status.MarkNotOwned(v1alpha1.ConditionSchedulesReady, "PingSource", client.ObjectKeyFromObject(want),
+				"Rename the schedule, or remove that PingSource.")
 			return nil
 		}
 		if err != nil {

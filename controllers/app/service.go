@@ -9,13 +9,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
-	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/knativeconfig"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
+	"knapp.dev/knapp/pkg/resources/names"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -30,9 +31,8 @@ func (r *Reconciler) getService(ctx context.Context, app *v1alpha1.App) (*servin
 	case err != nil:
 		return nil, fmt.Errorf("reading Knative Service %s: %w", names.KnativeService(app), err)
 	case !metav1.IsControlledBy(existing, app):
-		app.Status.MarkServiceNotReady(v1alpha1.ReasonNotOwned, fmt.Sprintf(
-			"A Knative Service named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. Delete or rename it, or rename the App.",
-			existing.Name, existing.Namespace))
+		app.Status.MarkNotOwned(v1alpha1.ConditionServiceReady, "Knative Service", client.ObjectKeyFromObject(existing),
+			"Delete or rename it, or rename the App.")
 		return nil, errNotOwned
 	}
 	return existing, nil
@@ -123,7 +123,7 @@ func (r *Reconciler) markServiceError(app *v1alpha1.App, err error) error {
 	var envErr *platform.UnknownEnvironmentError
 	var knativeCfgErr *knativeconfig.ConfigError
 	switch {
-	case errors.As(err, &specErr) && specErr.Reason == resources.ReasonWaitingForBuild:
+	case errors.As(err, &specErr) && specErr.Reason == v1alpha1.ReasonWaitingForBuild:
 		// The first build is on its way: progress, not failure (a failed
 		// build makes BuildSucceeded False).
 		app.Status.MarkServiceUnknown(specErr.Reason, specErr.Error())

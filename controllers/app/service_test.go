@@ -8,7 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 func TestWriteErrorTellsRefusalsFromFailures(t *testing.T) {

@@ -19,9 +19,8 @@ import (
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
-	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -100,7 +99,7 @@ func hostReleased() predicate.Predicate {
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			oldApp, okOld := e.ObjectOld.(*v1alpha1.App)
 			newApp, okNew := e.ObjectNew.(*v1alpha1.App)
-			return okOld && okNew && (names.Host(oldApp) != names.Host(newApp) || !newApp.DeletionTimestamp.IsZero())
+			return okOld && okNew && (oldApp.HostLabel() != newApp.HostLabel() || !newApp.DeletionTimestamp.IsZero())
 		},
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
@@ -112,7 +111,7 @@ func (r *Reconciler) appsSharingHost(ctx context.Context, obj client.Object) []r
 		return nil
 	}
 	var reqs []reconcile.Request
-	for _, req := range r.listApps(ctx, client.MatchingFields{hostIndex: names.Host(app)}) {
+	for _, req := range r.listApps(ctx, client.MatchingFields{hostIndex: app.HostLabel()}) {
 		if req.NamespacedName != client.ObjectKeyFromObject(app) {
 			reqs = append(reqs, req)
 		}

@@ -32,4 +32,4 @@ var (
 )
 
 // TokenKey is the key of the hook Secret that holds the token.
-const TokenKey = "token"
+const TokenKey = v1alpha1.HookTokenKey

@@ -74,8 +74,8 @@ func checkPush(t *testing.T, app *v1alpha1.App, p Push, err error, kinds ...erro
 	if b, ok := strings.CutPrefix(p.Ref, "refs/heads/"); !ok && p.Branch() != "" || ok && p.Branch() != b {
 		t.Fatalf("ref %q: branch %q", p.Ref, p.Branch())
 	}
-	if IgnoreReason(app, p) == "" && (p.Deleted || p.Branch() != defaultRevision) {
-		t.Fatalf("push %+v would build App %s, whose hook builds %s", p, app.Name, defaultRevision)
+	if IgnoreReason(app, p) == "" && (p.Deleted || p.Branch() != v1alpha1.DefaultBuildRevision) {
+		t.Fatalf("push %+v would build App %s, whose hook builds %s", p, app.Name, v1alpha1.DefaultBuildRevision)
 	}
 	for _, u := range p.RepoURLs {
 		n, err := NormalizeRepoURL(u)

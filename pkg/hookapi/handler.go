@@ -212,7 +212,7 @@ func (h *handler) plain(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 	rev := req.Revision
 	if rev == "" {
-		rev = Revision(app)
+		rev = app.Spec.Build.GitRevision()
 	}
 	return h.start(ctx, app, rev)
 }

@@ -30,33 +30,6 @@ func (p Push) Branch() string {
 	return b
 }
 
-const defaultRevision = "main"
-
-// Revision is the revision the App builds by default: spec.build.git.revision,
-// else main.
-func Revision(app *v1alpha1.App) string {
-	if app.Spec.Build != nil && app.Spec.Build.Git.Revision != "" {
-		return app.Spec.Build.Git.Revision
-	}
-	return defaultRevision
-}
-
-// HookBranch is the branch whose pushes start builds of the App, and the
-// field it comes from: spec.build.hook.branch, else spec.build.git.revision,
-// else main.
-func HookBranch(app *v1alpha1.App) (branch, from string) {
-	b := app.Spec.Build
-	switch {
-	case b != nil && b.Hook != nil && b.Hook.Branch != "":
-		branch, from = b.Hook.Branch, "spec.build.hook.branch"
-	case b != nil && b.Git.Revision != "":
-		branch, from = b.Git.Revision, "spec.build.git.revision"
-	default:
-		return defaultRevision, "the default"
-	}
-	return strings.TrimPrefix(branch, "refs/heads/"), from
-}
-
 // IgnoreReason says why a push of the App's repository starts no build, or
 // "" when it starts one.
 func IgnoreReason(app *v1alpha1.App, p Push) string {
@@ -67,7 +40,7 @@ func IgnoreReason(app *v1alpha1.App, p Push) string {
 	case p.Deleted:
 		return fmt.Sprintf("branch %q was deleted", branch)
 	}
-	want, from := HookBranch(app)
+	want, from := app.Spec.Build.HookBranch()
 	if branch != want {
 		return fmt.Sprintf("push to branch %q: builds start only for pushes to %q (%s)", branch, want, from)
 	}

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/test/stack"
 )
 
@@ -118,7 +117,7 @@ func waitingForBuild(app *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(app.Object, "status", "conditions")
 	for _, c := range conds {
 		m, _ := c.(map[string]any)
-		if m["type"] == v1alpha1.ConditionServiceReady && m["reason"] == resources.ReasonWaitingForBuild {
+		if m["type"] == v1alpha1.ConditionServiceReady && m["reason"] == v1alpha1.ReasonWaitingForBuild {
 			return true
 		}
 	}

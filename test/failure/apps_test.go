@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 

@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -234,7 +234,7 @@ func (r *rollout) checkBuilds(t *testing.T) {
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: r.ns, Name: name}, a); err != nil {
 			t.Fatal(err)
 		}
-		want := resources.BuildWorkflowName(a, resources.BuildTrigger{Revision: resources.BuildRevision(a.Spec.Build), Source: resources.BuildTriggerSpec})
+		want := resources.BuildWorkflowName(a, resources.BuildTrigger{Revision: a.Spec.Build.GitRevision(), Source: resources.BuildTriggerSpec})
 		if len(got) != 1 || got[0].Name != want || !metav1.IsControlledBy(&got[0], a) {
 			t.Errorf("App %s: want exactly its Workflow %s, got %s", name, want, workflowNames(got))
 		}

@@ -11,7 +11,7 @@ import (
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 

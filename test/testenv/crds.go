@@ -24,7 +24,7 @@ var crdSources = []struct {
 
 // Knative Eventing is not in go.mod: knapp declares the few PingSource
 // fields it writes rather than build with Eventing's Go API, which would add
-// 17 MB to knapp (see controllers/app/resources/pingsource.go). So its
+// 17 MB to knapp (see pkg/resources/pingsource.go). So its
 // PingSource CRD comes from the release pinned here, the one that goes with
 // knative.dev/serving in go.mod (both v0.50.0, on the same knative.dev/pkg);
 // raise them together. sum is the module's go.sum (h1:) hash, checked even

@@ -9,7 +9,7 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
 	knappv1alpha1 "knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 // NewScheme returns a scheme with the built-in kinds, knapp's App, and the

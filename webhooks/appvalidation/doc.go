@@ -3,21 +3,18 @@
 // Validate checks every rule that can be checked on one App, with the field
 // at fault named and what is allowed, so that `kubectl apply` refuses a bad
 // App at once instead of the reconciler reporting InvalidSpec in status
-// later. It reuses the rules the reconciler applies
-// (v1alpha1.ValidateRelease, v1alpha1.ValidateSchedules,
-// resources.ValidateBuild, go-containerregistry's image references) and adds
-// the ones of Knative Serving that need no cluster configuration. Rules that
-// depend on other objects (which revisions exist, who holds a host) stay
-// with the reconciler.
+// later: the App's own rules (v1alpha1.App.Validate, which the reconciler
+// applies too) and Knative Serving's rules for the pod. Rules that depend
+// on other objects (which revisions exist, who holds a host) stay with the
+// reconciler.
 //
 // ValidateUpdate adds the rules of a change: an update may not leave the App
 // without an image to run. UpdateWarnings explains changes that are allowed
 // but surprising (giving up a host, switching from the built image back to
 // spec.image) as admission warnings, which kubectl prints.
 //
-// Default writes the defaults the builders assume (build revision main,
-// Dockerfile, context ".", history limit 5, schedules in UTC with
-// application/json) into the App, so `kubectl get app -o yaml` shows them.
+// Default writes the App's defaults (v1alpha1.App.SetDefaults) into it, so
+// `kubectl get app -o yaml` shows them.
 //
 // Validator and Defaulter are controller-runtime's CustomValidator and
 // CustomDefaulter; Register serves them on a webhook server at ValidatePath

@@ -11,7 +11,7 @@ import (
 )
 
 // Knative's container rules, each found by FuzzBuilders
-// (controllers/app/resources) as an App this webhook admitted and Knative
+// (pkg/resources) as an App this webhook admitted and Knative
 // refused.
 
 func withContainers(cs ...v1alpha1.Container) func(*v1alpha1.App) {

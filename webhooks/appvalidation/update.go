@@ -2,7 +2,6 @@ package appvalidation
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -10,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
 )
 
 // ValidateUpdate checks an update of old to new: Validate's rules for new,
@@ -170,24 +168,20 @@ func UpdateWarnings(old, new *v1alpha1.App) []string {
 	return w
 }
 
-// conflictMessage is the start of the reconciler's DomainConflict message
-// (controllers/app/domain.go).
-var conflictMessage = regexp.MustCompile(`^The host (\S+) is held by App (\S+?),`)
-
 func domainWarnings(old, new *v1alpha1.App) []string {
-	oldLabel, newLabel := names.Host(old), names.Host(new)
+	oldLabel, newLabel := old.HostLabel(), new.HostLabel()
 	if oldLabel == newLabel {
 		return nil
 	}
 	cond := old.Status.GetCondition(v1alpha1.ConditionDomainReady)
 	switch {
 	case cond != nil && cond.Status == metav1.ConditionFalse && cond.Reason == v1alpha1.ReasonDomainConflict:
-		if m := conflictMessage.FindStringSubmatch(cond.Message); m != nil {
-			host, holder := m[1], m[2]
+		if c := old.Status.DomainConflict; c != nil {
 			return []string{fmt.Sprintf(
 				"spec.domain.name: the App is waiting for host %s held by App %s; changing domain.name now gives up waiting for it: "+
-					"the App asks for %s instead and is served there once no other App holds it", host, holder, swapLabel(host, newLabel))}
+					"the App asks for %s instead and is served there once no other App holds it", c.Host, c.HeldBy, swapLabel(c.Host, newLabel))}
 		}
+		// A status written by a knapp before status.domainConflict.
 		return []string{fmt.Sprintf(
 			"spec.domain.name: the App is waiting for its host (%s); changing domain.name now gives up waiting for it: "+
 				"the App asks for the host %s.<domain> instead and is served there once no other App holds it", cond.Message, newLabel)}

@@ -1,6 +1,7 @@
 package appvalidation
 
 import (
+	"k8s.io/apimachinery/pkg/types"
 	"strings"
 	"testing"
 
@@ -20,8 +21,7 @@ func withBuiltImage(a *v1alpha1.App) {
 }
 
 func conflicting(a *v1alpha1.App) {
-	a.Status.MarkDomainConflict("The host shop.sls-eu1.apps.example.com is held by App team-b/shop, which claimed it first; " +
-		"this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.")
+	a.Status.MarkDomainConflict("shop.sls-eu1.apps.example.com", types.NamespacedName{Namespace: "team-b", Name: "shop"})
 }
 
 func holding(a *v1alpha1.App) {
@@ -104,7 +104,9 @@ func TestUpdateWarnings(t *testing.T) {
 			a.Spec.Domain = &v1alpha1.Domain{Name: "shop-a"}
 		}), []string{"spec.domain.name: the App is waiting for host shop.sls-eu1.apps.example.com held by App team-b/shop; " +
 			"changing domain.name now gives up waiting for it: the App asks for shop-a.sls-eu1.apps.example.com instead"}},
-		{"changing the domain while waiting, unknown message", validApp(func(a *v1alpha1.App) { a.Status.MarkDomainConflict("someone has it") }),
+		{"changing the domain while waiting, no status.domainConflict (an older knapp's status)", validApp(func(a *v1alpha1.App) {
+			a.Status.MarkCondition(v1alpha1.ConditionDomainReady, metav1.ConditionFalse, v1alpha1.ReasonDomainConflict, "someone has it")
+		}),
 			validApp(func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "shop-a"} }),
 			[]string{"the App is waiting for its host (someone has it); changing domain.name now"}},
 		{"changing the domain while holding the host", validApp(holding), validApp(holding, func(a *v1alpha1.App) {

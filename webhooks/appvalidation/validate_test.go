@@ -343,7 +343,7 @@ func TestPodContainerNames(t *testing.T) {
 		{[]v1alpha1.Container{{Name: "app"}, {}}, "app user-container-0"},
 	}
 	for _, tc := range tests {
-		if got := strings.Join(PodContainerNames(tc.cs), " "); got != tc.want {
+		if got := strings.Join(v1alpha1.PodContainerNames(tc.cs), " "); got != tc.want {
 			t.Errorf("PodContainerNames(%+v) = %q, want %q", tc.cs, got, tc.want)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources/names"
 )
 
 // localGatewayPort is the HTTP port of Knative's local gateway Service.

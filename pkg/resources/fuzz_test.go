@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources"
 	"knapp.dev/knapp/pkg/knativeconfig"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources"
 	"knapp.dev/knapp/webhooks/appvalidation"
 	servingconfig "knative.dev/serving/pkg/apis/config"
 )
@@ -56,12 +56,12 @@ func FuzzBuilders(f *testing.F) {
 		// Builds: the spec's Workflow, and its image when built.
 		builtImage := ""
 		if b := app.Spec.Build; b != nil {
-			if errs := resources.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
+			if errs := v1alpha1.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
 				if admitted {
 					t.Fatalf("the webhook admits the App, the reconciler refuses its build: %v", errs.ToAggregate())
 				}
 			} else {
-				trigger := resources.BuildTrigger{Revision: resources.BuildRevision(b), Source: resources.BuildTriggerSpec}
+				trigger := resources.BuildTrigger{Revision: b.GitRevision(), Source: resources.BuildTriggerSpec}
 				wf := resources.MakeBuildWorkflow(app, trigger, cfg)
 				if other := resources.MakeBuildWorkflow(defaulted, trigger, cfg); !equality.Semantic.DeepEqual(wf, other) {
 					t.Fatalf("defaulting changed the build Workflow:\n%+v\n%+v", wf, other)
@@ -77,7 +77,7 @@ func FuzzBuilders(f *testing.F) {
 
 		tmpl, err := resources.MakeRevisionTemplate(app, env, builtImage)
 		if err != nil {
-			assertSpecError(t, err, admitted, resources.ReasonWaitingForBuild)
+			assertSpecError(t, err, admitted, v1alpha1.ReasonWaitingForBuild)
 			return
 		}
 		if !strings.HasPrefix(tmpl.Name, app.Name+"-") {

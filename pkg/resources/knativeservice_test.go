@@ -144,7 +144,7 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 	}, {
 		name:       "no image and no build output",
 		app:        newApp(func(a *v1alpha1.App) { a.Spec.Image = "" }),
-		wantReason: ReasonImageMissing, wantField: "spec.image", wantDetail: "set spec.image",
+		wantReason: v1alpha1.ReasonImageMissing, wantField: "spec.image", wantDetail: "set spec.image",
 	}, {
 		name:       "first container names an image",
 		app:        newApp(withContainers(v1alpha1.Container{Image: "other:1"})),

@@ -24,8 +24,8 @@ import (
 
 // The platform's build template and the executor's RBAC, as installed.
 var (
-	buildTemplatePath = filepath.Join("..", "..", "..", "config", "build", "knapp-build.yaml")
-	executorRBACPath  = filepath.Join("..", "..", "..", "config", "build", "executor-rbac.yaml")
+	buildTemplatePath = filepath.Join("..", "..", "config", "build", "knapp-build.yaml")
+	executorRBACPath  = filepath.Join("..", "..", "config", "build", "executor-rbac.yaml")
 )
 
 // withBuild gives the test App a build from git.
@@ -55,7 +55,7 @@ func TestMakeBuildWorkflowGolden(t *testing.T) {
 			name: "build-spec-defaults",
 			app:  newApp(withBuild()),
 			trigger: func(app *v1alpha1.App) BuildTrigger {
-				return BuildTrigger{Revision: BuildRevision(app.Spec.Build), Source: BuildTriggerSpec}
+				return BuildTrigger{Revision: app.Spec.Build.GitRevision(), Source: BuildTriggerSpec}
 			},
 		},
 		{
@@ -77,7 +77,7 @@ func TestMakeBuildWorkflowGolden(t *testing.T) {
 	getters := newTemplateGetters(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if errs := ValidateBuild(tc.app.Spec.Build, field.NewPath("spec", "build")); len(errs) > 0 {
+			if errs := v1alpha1.ValidateBuild(tc.app.Spec.Build, field.NewPath("spec", "build")); len(errs) > 0 {
 				t.Fatalf("test App's build is invalid: %v", errs)
 			}
 			wf := MakeBuildWorkflow(tc.app, tc.trigger(tc.app), platform.Default())
@@ -116,8 +116,8 @@ func TestMakeBuildWorkflowGrantsNothing(t *testing.T) {
 		t.Errorf("registry-secret set without spec.build.registrySecretName: %v", p)
 	}
 	// A trigger without a revision builds the spec's.
-	if got := wf.Annotations[v1alpha1.AnnotationBuildRevision]; got != DefaultBuildRevision {
-		t.Errorf("revision of a trigger without one = %q, want %q", got, DefaultBuildRevision)
+	if got := wf.Annotations[v1alpha1.AnnotationBuildRevision]; got != v1alpha1.DefaultBuildRevision {
+		t.Errorf("revision of a trigger without one = %q, want %q", got, v1alpha1.DefaultBuildRevision)
 	}
 }
 
@@ -162,9 +162,9 @@ func TestBuildTemplateContract(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		BuildParamGitRevision: DefaultBuildRevision,
-		BuildParamDockerfile:  DefaultBuildDockerfile,
-		BuildParamContext:     DefaultBuildContext,
+		BuildParamGitRevision: v1alpha1.DefaultBuildRevision,
+		BuildParamDockerfile:  v1alpha1.DefaultBuildDockerfile,
+		BuildParamContext:     v1alpha1.DefaultBuildContext,
 	} {
 		if p := params[name]; p == nil || p.Value == nil || p.Value.String() != want {
 			t.Errorf("parameter %s: want default %q, got %+v", name, want, p)
@@ -480,119 +480,3 @@ func TestBuildImageTag(t *testing.T) {
 	}
 }
 
-func TestBuildRevision(t *testing.T) {
-	if got := BuildRevision(nil); got != "main" {
-		t.Errorf("nil: %q", got)
-	}
-	if got := BuildRevision(&v1alpha1.BuildSpec{}); got != "main" {
-		t.Errorf("empty: %q", got)
-	}
-	if got := BuildRevision(&v1alpha1.BuildSpec{Git: v1alpha1.GitSource{Revision: "v2"}}); got != "v2" {
-		t.Errorf("v2: %q", got)
-	}
-}
-
-func TestValidateBuild(t *testing.T) {
-	path := field.NewPath("spec", "build")
-	valid := []func(*v1alpha1.BuildSpec){
-		func(b *v1alpha1.BuildSpec) {},
-		func(b *v1alpha1.BuildSpec) { b.Git.URL = "http://git.internal/team/shop" },
-		func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://git.example.com:8443/team/shop.git" },
-		func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://ci@git.example.com/team/shop.git" },
-		func(b *v1alpha1.BuildSpec) { b.Git.URL = "ssh://git@git.example.com:2222/team/shop.git" },
-		func(b *v1alpha1.BuildSpec) { b.Git.URL = "git@github.com:team-a/shop.git" },
-		func(b *v1alpha1.BuildSpec) { b.Git.Revision = "release/1.4" },
-		func(b *v1alpha1.BuildSpec) { b.Git.Revision = commit },
-		func(b *v1alpha1.BuildSpec) { b.Git.Revision = "v1.4.2" },
-		func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com:5000/team/shop" },
-		func(b *v1alpha1.BuildSpec) { b.ImageRepository = "localhost:5000/shop" },
-		func(b *v1alpha1.BuildSpec) { b.ImageRepository = "ghcr.io/team-a/shop_api.v2" },
-		func(b *v1alpha1.BuildSpec) { b.Dockerfile, b.Context = "build/Dockerfile.prod", "./services/shop" },
-		func(b *v1alpha1.BuildSpec) { b.Dockerfile, b.Context = "Dockerfile", "." },
-		func(b *v1alpha1.BuildSpec) { b.Context = "a..b/..c" }, // .. only as a whole part
-		func(b *v1alpha1.BuildSpec) {
-			b.TemplateRef = &v1alpha1.TemplateRef{Name: "team-build"}
-			b.RegistrySecretName = "registry-push"
-			b.Hook = &v1alpha1.BuildHook{SecretName: "hook-token", Branch: "main"}
-		},
-	}
-	for i, mutate := range valid {
-		app := newApp(withBuild(mutate))
-		if errs := ValidateBuild(app.Spec.Build, path); len(errs) > 0 {
-			t.Errorf("valid case %d refused: %v", i, errs)
-		}
-	}
-	if errs := ValidateBuild(nil, path); len(errs) > 0 {
-		t.Errorf("nil build: %v", errs)
-	}
-
-	invalid := []struct {
-		field  string
-		mutate func(*v1alpha1.BuildSpec)
-	}{
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "git.example.com/team/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "ftp://git.example.com/team/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "file:///srv/git/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "ext::sh -c touch% /tmp/pwned" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "https:///team/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "ssh://git@/team/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://git.example.com" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://git.example.com:port/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://git.example.com/team shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://user:secret@git.example.com/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "git@github.com" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "github.com:team/shop" }},
-		{"spec.build.git.url", func(b *v1alpha1.BuildSpec) { b.Git.URL = "--upload-pack=touch /tmp/x" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "my branch" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "main..dev" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "HEAD~1" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "v1^{}" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "a:b" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "feat*" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = `a\b` }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "--upload-pack=x" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "main.lock" }},
-		{"spec.build.git.revision", func(b *v1alpha1.BuildSpec) { b.Git.Revision = "feature/" }},
-		{"spec.build.imageRepository", func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/team/shop:1.0" }},
-		{"spec.build.imageRepository", func(b *v1alpha1.BuildSpec) {
-			b.ImageRepository = "registry.example.com/team/shop@sha256:" + strings.Repeat("a", 64)
-		}},
-		{"spec.build.imageRepository", func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/Team/Shop" }},
-		{"spec.build.imageRepository", func(b *v1alpha1.BuildSpec) { b.ImageRepository = "https://registry.example.com/team/shop" }},
-		{"spec.build.imageRepository", func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/team//shop" }},
-		{"spec.build.dockerfile", func(b *v1alpha1.BuildSpec) { b.Dockerfile = "/etc/Dockerfile" }},
-		{"spec.build.dockerfile", func(b *v1alpha1.BuildSpec) { b.Dockerfile = "../Dockerfile" }},
-		{"spec.build.context", func(b *v1alpha1.BuildSpec) { b.Context = "services/../../etc" }},
-		{"spec.build.context", func(b *v1alpha1.BuildSpec) { b.Context = "/" }},
-		{"spec.build.templateRef.name", func(b *v1alpha1.BuildSpec) { b.TemplateRef = &v1alpha1.TemplateRef{Name: "Team_Build"} }},
-		{"spec.build.registrySecretName", func(b *v1alpha1.BuildSpec) { b.RegistrySecretName = "registry push" }},
-		{"spec.build.hook.branch", func(b *v1alpha1.BuildSpec) { b.Hook = &v1alpha1.BuildHook{SecretName: "hook", Branch: "feature..x"} }},
-		{"spec.build.hook.branch", func(b *v1alpha1.BuildSpec) { b.Hook = &v1alpha1.BuildHook{SecretName: "hook", Branch: "what?"} }},
-		{"spec.build.hook.secretName", func(b *v1alpha1.BuildSpec) { b.Hook = &v1alpha1.BuildHook{SecretName: "Hook!"} }},
-	}
-	for _, tc := range invalid {
-		app := newApp(withBuild(tc.mutate))
-		errs := ValidateBuild(app.Spec.Build, path)
-		if len(errs) == 0 {
-			t.Errorf("%s: accepted %+v", tc.field, *app.Spec.Build)
-			continue
-		}
-		for _, e := range errs {
-			if e.Field != tc.field {
-				t.Errorf("%s: error names %s: %v", tc.field, e.Field, e)
-			}
-		}
-	}
-
-	// A password in the URL is not repeated in the error.
-	app := newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://user:s3cr3t@git.example.com/shop" }))
-	if errs := ValidateBuild(app.Spec.Build, path); strings.Contains(errs.ToAggregate().Error(), "s3cr3t") {
-		t.Errorf("error repeats the password: %v", errs)
-	}
-	// Every field at fault is reported, not just the first.
-	app = newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Git.URL, b.ImageRepository, b.Context = "nope", "", "../x" }))
-	if errs := ValidateBuild(app.Spec.Build, path); len(errs) != 3 {
-		t.Errorf("want 3 errors, got %v", errs)
-	}
-}

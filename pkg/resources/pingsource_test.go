@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources/names"
 )
 
 func TestMakePingSourceGolden(t *testing.T) {

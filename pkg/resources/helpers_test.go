@@ -54,7 +54,7 @@ func assertGolden(t *testing.T, name string, obj any) {
 		t.Fatalf("reading golden file (run go test -update to create it): %v", err)
 	}
 	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file; run go test ./controllers/app/resources -update and review the diff.\n--- got:\n%s", path, got)
+		t.Errorf("%s differs from the golden file; run go test ./pkg/resources -update and review the diff.\n--- got:\n%s", path, got)
 	}
 }
 

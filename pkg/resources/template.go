@@ -6,24 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/pkg/resources/names"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
-)
-
-// Reasons an App has no image to run.
-const (
-	// ReasonImageMissing: neither spec.image nor spec.build.
-	ReasonImageMissing = "ImageMissing"
-	// ReasonWaitingForBuild: spec.build without spec.image, and no build
-	// has succeeded yet.
-	ReasonWaitingForBuild = "WaitingForBuild"
 )
 
 // MakeRevisionTemplate makes the Knative revision template of an App. Its
@@ -93,17 +83,17 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 			case app.Spec.Image != "":
 				image, imagePath = app.Spec.Image, field.NewPath("spec", "image")
 			case app.Spec.Build != nil:
-				return nil, &SpecError{Reason: ReasonWaitingForBuild, Field: "spec.build",
+				return nil, &SpecError{Reason: v1alpha1.ReasonWaitingForBuild, Field: "spec.build",
 					Detail: "no image to run yet: the first build has not succeeded (set spec.image to run an image meanwhile)"}
 			default:
-				return nil, &SpecError{Reason: ReasonImageMissing, Field: "spec.image",
+				return nil, &SpecError{Reason: v1alpha1.ReasonImageMissing, Field: "spec.image",
 					Detail: "no image to run: set spec.image, or spec.build to build one"}
 			}
 		} else if image == "" {
 			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: imagePath.String(),
 				Detail: "required for every container after the first (sidecars name their image)"}
 		}
-		if errs := ValidateImage(image, imagePath); len(errs) > 0 {
+		if errs := v1alpha1.ValidateImage(image, imagePath); len(errs) > 0 {
 			return nil, specErrorFromFieldErrors(errs)
 		}
 		out = append(out, makeContainer(c, image))
@@ -129,15 +119,4 @@ func makeContainer(c v1alpha1.Container, image string) corev1.Container {
 		out.Resources = *c.Resources
 	}
 	return out
-}
-
-// ValidateImage accepts what a registry client (and Knative) can pull: a
-// repository with an optional registry, tag and digest. The reconciler and
-// the App webhook both use it.
-func ValidateImage(image string, p *field.Path) field.ErrorList {
-	if _, err := name.ParseReference(image); err != nil {
-		return field.ErrorList{field.Invalid(p, image,
-			"not a valid image reference (want [registry/]repository[:tag][@sha256:digest], with a lower-case repository): "+err.Error())}
-	}
-	return nil
 }

@@ -4,7 +4,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources/names"
 	netapi "knative.dev/networking/pkg/apis/networking"
 	"knative.dev/serving/pkg/apis/serving"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -61,7 +61,7 @@ func serviceAnnotations(app *v1alpha1.App, routing ServiceRouting) map[string]st
 	if !routing.HoldsHost {
 		return nil
 	}
-	return map[string]string{v1alpha1.AnnotationHost: names.Host(app)}
+	return map[string]string{v1alpha1.AnnotationHost: app.HostLabel()}
 }
 
 // OwnedLabelKeys and OwnedAnnotationKeys are the keys knapp manages on a

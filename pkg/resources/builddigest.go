@@ -15,10 +15,6 @@ import (
 // the pushed image's digest.
 const DigestParameter = "image-digest"
 
-// ReasonInvalidDigest: a succeeded build reported no digest, or not one of
-// the form sha256:<64 lower-case hex digits>.
-const ReasonInvalidDigest = "InvalidDigest"
-
 // digestField is where a build Workflow reports the digest.
 const digestField = "status.outputs.parameters[" + DigestParameter + "]"
 
@@ -46,21 +42,21 @@ func BuildImage(wf *wfv1.Workflow, repository string) (string, error) {
 		}
 	}
 	if !found || value == nil {
-		return "", &SpecError{Reason: ReasonInvalidDigest, Field: digestField,
+		return "", &SpecError{Reason: v1alpha1.ReasonInvalidDigest, Field: digestField,
 			Detail: fmt.Sprintf("Workflow %s succeeded but reported no output parameter %s: the build template must write the pushed image's digest to an output parameter with globalName %s", wf.Name, DigestParameter, DigestParameter)}
 	}
 	digest := strings.TrimSpace(value.String())
 	if !sha256Digest.MatchString(digest) {
-		return "", &SpecError{Reason: ReasonInvalidDigest, Field: digestField,
+		return "", &SpecError{Reason: v1alpha1.ReasonInvalidDigest, Field: digestField,
 			Detail: fmt.Sprintf("Workflow %s reported %q; want sha256: and 64 lower-case hex digits", wf.Name, truncate(digest, 100))}
 	}
-	if msg := repositoryProblem(repository); msg != "" {
+	if msg := v1alpha1.ImageRepositoryProblem(repository); msg != "" {
 		return "", &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: "spec.build.imageRepository",
 			Detail: fmt.Sprintf("%q is not an image repository: %s", repository, msg)}
 	}
 	image := repository + "@" + digest
 	if _, err := name.NewDigest(image); err != nil {
-		return "", &SpecError{Reason: ReasonInvalidDigest, Field: digestField,
+		return "", &SpecError{Reason: v1alpha1.ReasonInvalidDigest, Field: digestField,
 			Detail: fmt.Sprintf("Workflow %s: %s is not an image reference: %v", wf.Name, image, err)}
 	}
 	return image, nil

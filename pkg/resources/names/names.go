@@ -34,18 +34,10 @@ func Revision(app *v1alpha1.App, contentHash string) string {
 	return KnativeService(app) + "-" + contentHash
 }
 
-// Host is the first label of the App's host.
-func Host(app *v1alpha1.App) string {
-	if app.Spec.Domain != nil && app.Spec.Domain.Name != "" {
-		return app.Spec.Domain.Name
-	}
-	return app.Name
-}
-
 // ExternalHost is the App's host on the platform's domain:
 // <domain.name or app>.sls-<cluster>.<suffix>.
 func ExternalHost(app *v1alpha1.App, cfg platform.Config) string {
-	return Host(app) + "." + cfg.Domain()
+	return app.HostLabel() + "." + cfg.Domain()
 }
 
 // InternalHost is the cluster-local host of the App's Knative Service, which

@@ -77,7 +77,7 @@ func TestBuildImageInvalidDigest(t *testing.T) {
 			if !errors.As(err, &specErr) {
 				t.Fatalf("BuildImage = %q, %v; want a SpecError", got, err)
 			}
-			if specErr.Reason != ReasonInvalidDigest || specErr.Field != "status.outputs.parameters[image-digest]" {
+			if specErr.Reason != v1alpha1.ReasonInvalidDigest || specErr.Field != "status.outputs.parameters[image-digest]" {
 				t.Errorf("got reason %s field %s", specErr.Reason, specErr.Field)
 			}
 			if !strings.Contains(specErr.Detail, tc.wf.Name) {

@@ -32,7 +32,7 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/controllers/app/resources/names"
+	"knapp.dev/knapp/pkg/resources/names"
 )
 
 // ScheduleLabel names the schedule of the App (v1alpha1.LabelApp) a
@@ -103,10 +103,6 @@ func PingSourceName(app *v1alpha1.App, schedule string) string {
 // MakePingSource makes the PingSource that sends the App's schedule s to
 // the App's Knative Service, owned by the App.
 func MakePingSource(app *v1alpha1.App, s v1alpha1.Schedule) *PingSource {
-	contentType := s.ContentType
-	if contentType == "" {
-		contentType = v1alpha1.DefaultScheduleContentType
-	}
 	return &PingSource{
 		TypeMeta: metav1.TypeMeta{APIVersion: PingSourceGVK.GroupVersion().String(), Kind: PingSourceGVK.Kind},
 		ObjectMeta: metav1.ObjectMeta{
@@ -125,8 +121,8 @@ func MakePingSource(app *v1alpha1.App, s v1alpha1.Schedule) *PingSource {
 				Name:       names.KnativeService(app),
 			}}},
 			Schedule:    s.Schedule,
-			Timezone:    timezoneOrUTC(s.Timezone),
-			ContentType: contentType,
+			Timezone:    s.TimezoneOrDefault(),
+			ContentType: s.ContentTypeOrDefault(),
 			Data:        s.Data,
 		},
 	}
@@ -194,13 +190,4 @@ func (l *PingSourceList) DeepCopyObject() runtime.Object {
 		return c
 	}
 	return nil
-}
-
-// timezoneOrUTC: the App API says a schedule without a timezone runs in
-// UTC; Eventing would otherwise use its adapter's own zone.
-func timezoneOrUTC(tz string) string {
-	if tz == "" {
-		return "UTC"
-	}
-	return tz
 }
