@@ -103,22 +103,6 @@ const (
 	ReasonPodSecurityRestricted = "PodSecurityRestricted"
 )
 
-// MarkServiceReady records that the Knative Service is ready.
-func (s *AppStatus) MarkServiceReady() {
-	s.setCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.")
-}
-
-// MarkServiceNotReady records why the Knative Service is not ready.
-func (s *AppStatus) MarkServiceNotReady(reason, message string) {
-	s.setCondition(ConditionServiceReady, metav1.ConditionFalse, reason, message)
-}
-
-// MarkServiceUnknown records that the Knative Service's readiness is not
-// known yet, such as while Knative rolls out a change.
-func (s *AppStatus) MarkServiceUnknown(reason, message string) {
-	s.setCondition(ConditionServiceReady, metav1.ConditionUnknown, reason, message)
-}
-
 // MarkDomainReady records that the App holds its host.
 func (s *AppStatus) MarkDomainReady(host string) {
 	s.DomainConflict = nil
@@ -136,13 +120,13 @@ func (s *AppStatus) MarkDomainConflict(host string, holder types.NamespacedName)
 		host, holder))
 }
 
-// MarkNotOwned records in conditionType that a child the App would make
-// already exists and is someone else's; knapp never takes it over. remedy
-// says what the user can do.
-func (s *AppStatus) MarkNotOwned(conditionType, kind string, child types.NamespacedName, remedy string) {
-	s.setCondition(conditionType, metav1.ConditionFalse, ReasonNotOwned, fmt.Sprintf(
+// NotOwnedMessage is the message of a condition with reason NotOwned: a
+// child the App would make already exists and is someone else's; knapp
+// never takes it over. remedy says what the user can do.
+func NotOwnedMessage(kind string, child types.NamespacedName, remedy string) string {
+	return fmt.Sprintf(
 		"A %s named %s already exists in namespace %s and does not belong to this App; knapp will not take it over. %s",
-		kind, child.Name, child.Namespace, remedy))
+		kind, child.Name, child.Namespace, remedy)
 }
 
 // MarkAPIError records in conditionType that the Kubernetes API refused a
@@ -151,28 +135,7 @@ func (s *AppStatus) MarkAPIError(conditionType string, err error) {
 	s.setCondition(conditionType, metav1.ConditionFalse, ReasonAPIError, err.Error())
 }
 
-// MarkRoutes records the state of the App's Istio routes.
-func (s *AppStatus) MarkRoutes(status metav1.ConditionStatus, reason, message string) {
-	s.setCondition(ConditionRoutesReady, status, reason, message)
-}
-
-// MarkBuild records the state of the App's builds.
-func (s *AppStatus) MarkBuild(status metav1.ConditionStatus, reason, message string) {
-	s.setCondition(ConditionBuildSucceeded, status, reason, message)
-}
-
-// MarkSchedules records the state of the App's schedules.
-func (s *AppStatus) MarkSchedules(status metav1.ConditionStatus, reason, message string) {
-	s.setCondition(ConditionSchedulesReady, status, reason, message)
-}
-
-// MarkLogs records whether the App's pods can get their log directory.
-func (s *AppStatus) MarkLogs(status metav1.ConditionStatus, reason, message string) {
-	s.setCondition(ConditionLogsReady, status, reason, message)
-}
-
-// MarkCondition records a part's condition; the Mark* above are its
-// common cases.
+// MarkCondition records a part's condition.
 func (s *AppStatus) MarkCondition(conditionType string, status metav1.ConditionStatus, reason, message string) {
 	s.setCondition(conditionType, status, reason, message)
 }

@@ -18,23 +18,23 @@ func TestComputeReady(t *testing.T) {
 		wantStatus: metav1.ConditionUnknown, wantReason: ReasonDeploying,
 	}, {
 		name:       "service ready",
-		mark:       func(s *AppStatus) { s.MarkServiceReady() },
+		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.") },
 		wantStatus: metav1.ConditionTrue, wantReason: ReasonReady,
 	}, {
 		name:       "service deploying",
-		mark:       func(s *AppStatus) { s.MarkServiceUnknown(ReasonDeploying, "rolling out") },
+		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionUnknown, ReasonDeploying, "rolling out") },
 		wantStatus: metav1.ConditionUnknown, wantReason: ReasonDeploying,
 	}, {
 		name: "a false part wins over an unknown one, in order",
 		mark: func(s *AppStatus) {
-			s.MarkServiceUnknown(ReasonDeploying, "rolling out")
-			s.MarkLogs(metav1.ConditionFalse, "PodSecurityBaseline", "namespace forbids hostPath")
-			s.MarkBuild(metav1.ConditionFalse, "BuildFailed", "exit code 1")
+			s.MarkCondition(ConditionServiceReady, metav1.ConditionUnknown, ReasonDeploying, "rolling out")
+			s.MarkCondition(ConditionLogsReady, metav1.ConditionFalse, "PodSecurityBaseline", "namespace forbids hostPath")
+			s.MarkCondition(ConditionBuildSucceeded, metav1.ConditionFalse, "BuildFailed", "exit code 1")
 		},
 		wantStatus: metav1.ConditionFalse, wantReason: "BuildFailed",
 	}, {
 		name:       "service refused",
-		mark:       func(s *AppStatus) { s.MarkServiceNotReady(ReasonRevisionNotFound, "spec.release.stable: gone") },
+		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionFalse, ReasonRevisionNotFound, "spec.release.stable: gone") },
 		wantStatus: metav1.ConditionFalse, wantReason: ReasonRevisionNotFound,
 	}}
 	for _, tc := range tests {
@@ -60,7 +60,7 @@ func TestComputeReady(t *testing.T) {
 
 func TestReadyFalseCarriesThePartMessage(t *testing.T) {
 	var s AppStatus
-	s.MarkServiceNotReady(ReasonRevisionNotFound, `spec.release.stable: revision "shop-x" does not exist`)
+	s.MarkCondition(ConditionServiceReady, metav1.ConditionFalse, ReasonRevisionNotFound, `spec.release.stable: revision "shop-x" does not exist`)
 	s.ComputeReady(1)
 	if got := s.GetCondition(ConditionReady).Message; got != `spec.release.stable: revision "shop-x" does not exist` {
 		t.Errorf("Ready message = %q", got)
@@ -69,12 +69,12 @@ func TestReadyFalseCarriesThePartMessage(t *testing.T) {
 
 func TestMarkingTheSameStateKeepsTransitionTime(t *testing.T) {
 	var s AppStatus
-	s.MarkServiceReady()
+	s.MarkCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.")
 	s.ComputeReady(1)
 	first := s.GetCondition(ConditionReady).LastTransitionTime
 	s.Conditions[0].LastTransitionTime = metav1.NewTime(first.Add(-3600e9))
 	kept := s.Conditions[0].LastTransitionTime
-	s.MarkServiceReady()
+	s.MarkCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.")
 	if got := s.GetCondition(s.Conditions[0].Type).LastTransitionTime; !got.Equal(&kept) {
 		t.Errorf("re-marking the same status moved lastTransitionTime from %v to %v", kept, got)
 	}
@@ -82,7 +82,7 @@ func TestMarkingTheSameStateKeepsTransitionTime(t *testing.T) {
 
 func TestClearCondition(t *testing.T) {
 	var s AppStatus
-	s.MarkLogs(metav1.ConditionTrue, ReasonReady, "mounted")
+	s.MarkCondition(ConditionLogsReady, metav1.ConditionTrue, ReasonReady, "mounted")
 	s.ClearCondition(ConditionLogsReady)
 	if s.GetCondition(ConditionLogsReady) != nil {
 		t.Error("LogsReady still present after ClearCondition")

@@ -25,19 +25,18 @@ import (
 
 // reconcileBuilds makes sure the build spec.build asks for exists (one
 // Workflow per build inputs, so a restart never starts it twice), prunes
-// old builds and reports them. It returns the image of the newest
+// old builds and reports them. It records the image of the newest
 // successful build, which the App runs ("" when there is none).
-func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (string, error) {
+func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, error) {
+	app := s.app
 	b := app.Spec.Build
 	if b == nil {
 		app.Status.Build = nil
-		app.Status.ClearCondition(v1alpha1.ConditionBuildSucceeded)
-		return "", nil
+		return cleared, nil
 	}
 	workflows, err := r.buildWorkflows(ctx, app)
 	if err != nil {
-		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
-		return "", err
+		return outcome{}, err
 	}
 	specName := resources.BuildWorkflowName(app, specTrigger(b))
 	if app.Status.Build == nil || app.Status.Build.SpecWorkflow != specName {
@@ -45,38 +44,40 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, app *v1alpha1.App) (st
 		// were built before (a revision set back), that build is what the
 		// spec asks for now: make it the newest again.
 		if err := r.retriggerBuild(ctx, app, workflows, specName); err != nil {
-			app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
-			return "", err
+			return outcome{}, err
 		}
 		sortNewestFirst(workflows)
 	}
 	image, imageErr := newestBuiltImage(workflows)
+	if imageErr != nil {
+		log.FromContext(ctx).Info("ignoring a build with an invalid digest", "error", imageErr.Error())
+	}
+	s.builtImage = image
 
-	var startErr error
+	var result outcome
+	var stepErr error
 	if errs := v1alpha1.ValidateBuild(b, field.NewPath("spec", "build")); len(errs) > 0 {
-		app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
+		stepErr = stalled(v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
 	} else {
 		trigger := specTrigger(b)
 		if !hasWorkflow(workflows, resources.BuildWorkflowName(app, trigger)) {
 			var wf *wfv1.Workflow
-			wf, startErr = r.startBuild(ctx, app, trigger, workflows)
+			wf, stepErr = r.startBuild(ctx, app, trigger, workflows)
 			if wf != nil {
 				workflows = append([]wfv1.Workflow{*wf}, workflows...)
 			}
 		}
-		if startErr == nil {
-			markBuildCondition(app, workflows)
+		if stepErr == nil {
+			result, stepErr = buildCondition(workflows)
 		}
-	}
-	if imageErr != nil {
-		log.FromContext(ctx).Info("ignoring a build with an invalid digest", "error", imageErr.Error())
 	}
 	workflows, err = r.pruneBuilds(ctx, app, workflows, specName)
 	if err != nil {
-		startErr = errors.Join(startErr, err)
+		// The condition says how the builds are; pruning is retried.
+		stepErr = errors.Join(stepErr, requeue(err))
 	}
 	app.Status.Build = &v1alpha1.BuildStatus{Image: image, SpecWorkflow: specName, Builds: buildRecords(workflows, maxBuildRecords)}
-	return image, startErr
+	return result, stepErr
 }
 
 // specTrigger is the build spec.build asks for.
@@ -89,17 +90,11 @@ var errBuildExists = errors.New("a build of these inputs exists already")
 
 // startBuild creates the Workflow of a trigger, after checking that what it
 // needs exists, and stops the App's other running builds: at most one build
-// per App runs, and the newest trigger wins. It reports what stops it in
-// BuildSucceeded.
+// per App runs, and the newest trigger wins. It returns the Workflow once
+// created, even when stopping an older build then failed.
 func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger resources.BuildTrigger, running []wfv1.Workflow) (*wfv1.Workflow, error) {
-	if msg, reason, err := r.buildPrerequisites(ctx, app); err != nil || msg != "" {
-		if err != nil {
-			app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
-			return nil, err
-		}
-		app.Status.MarkBuild(metav1.ConditionFalse, reason, msg)
-		// Nothing watches templates and Secrets; retry with backoff.
-		return nil, fmt.Errorf("build of %s/%s cannot start: %s", app.Namespace, app.Name, msg)
+	if err := r.buildPrerequisites(ctx, app); err != nil {
+		return nil, err
 	}
 	wf := resources.MakeBuildWorkflow(app, trigger, r.Platform)
 	if wf.Annotations == nil {
@@ -108,9 +103,8 @@ func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger 
 	wf.Annotations[v1alpha1.AnnotationBuildTriggeredAt] = time.Now().UTC().Format(time.RFC3339Nano)
 	if err := r.Client.Create(ctx, wf); err != nil {
 		if apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("%w: %s", errBuildExists, wf.Name)
+			return nil, requeue(fmt.Errorf("%w: %s", errBuildExists, wf.Name))
 		}
-		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
 		return nil, fmt.Errorf("creating build Workflow %s: %w", wf.Name, err)
 	}
 	metrics.BuildsStarted.WithLabelValues(trigger.Source).Inc()
@@ -124,7 +118,7 @@ func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger 
 		patch := client.MergeFrom(old.DeepCopy())
 		old.Spec.Shutdown = wfv1.ShutdownStrategyTerminate
 		if err := r.Client.Patch(ctx, old, patch); err != nil && !apierrors.IsNotFound(err) {
-			return wf, fmt.Errorf("stopping superseded build %s: %w", old.Name, err)
+			return wf, requeue(fmt.Errorf("stopping superseded build %s: %w", old.Name, err))
 		}
 		r.Recorder.Eventf(app, old, corev1.EventTypeNormal, "Superseded", actionUpdateChild,
 			"Stopped build %s: build %s supersedes it", old.Name, wf.Name)
@@ -132,9 +126,10 @@ func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger 
 	return wf, nil
 }
 
-// buildPrerequisites checks that the build template and the registry Secret
-// exist. It returns a message and reason when one does not.
-func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) (msg, reason string, err error) {
+// buildPrerequisites checks that the build template and the registry
+// Secret exist. Nothing watches templates and Secrets, so a missing one is
+// retried with backoff.
+func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) error {
 	b := app.Spec.Build
 	ref := r.Platform.BuildTemplate
 	if b.TemplateRef != nil {
@@ -147,9 +142,10 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 		tmpl, key, kind = &wfv1.ClusterWorkflowTemplate{}, types.NamespacedName{Name: ref.Name}, "ClusterWorkflowTemplate "+ref.Name
 	}
 	if err := r.APIReader.Get(ctx, key, tmpl); apierrors.IsNotFound(err) {
-		return kind + " does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef", v1alpha1.ReasonTemplateNotFound, nil
+		return retryLater(v1alpha1.ReasonTemplateNotFound,
+			kind+" does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef")
 	} else if err != nil {
-		return "", "", fmt.Errorf("reading %s: %w", kind, err)
+		return fmt.Errorf("reading %s: %w", kind, err)
 	}
 	if b.RegistrySecretName != "" {
 		// Metadata only: knapp never reads the credentials themselves.
@@ -157,13 +153,14 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 		secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: b.RegistrySecretName}, secret)
 		if apierrors.IsNotFound(err) {
-			return fmt.Sprintf("spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
-				app.Namespace, b.RegistrySecretName, b.ImageRepository), v1alpha1.ReasonSecretNotFound, nil
+			return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
+				"spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
+				app.Namespace, b.RegistrySecretName, b.ImageRepository))
 		} else if err != nil {
-			return "", "", fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
+			return fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
 		}
 	}
-	return "", "", nil
+	return nil
 }
 
 // buildWorkflows lists the App's build Workflows, newest first.
@@ -306,30 +303,29 @@ func buildImage(wf *wfv1.Workflow) (string, error) {
 	return resources.BuildImage(wf, repo)
 }
 
-// markBuildCondition reports the newest build in BuildSucceeded.
-func markBuildCondition(app *v1alpha1.App, workflows []wfv1.Workflow) {
+// buildCondition is BuildSucceeded for the newest build.
+func buildCondition(workflows []wfv1.Workflow) (outcome, error) {
 	if len(workflows) == 0 {
-		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonBuilding, "No build has started yet.")
-		return
+		return progressing(v1alpha1.ReasonBuilding, "No build has started yet."), nil
 	}
 	newest := &workflows[0]
 	switch newest.Status.Phase {
 	case wfv1.WorkflowSucceeded:
-		if image, err := buildImage(newest); err != nil {
-			app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonInvalidDigest, err.Error()+"; the App keeps running its previous image.")
-		} else {
-			app.Status.MarkBuild(metav1.ConditionTrue, v1alpha1.ReasonBuildSucceeded, fmt.Sprintf("Build %s pushed %s.", newest.Name, image))
+		image, err := buildImage(newest)
+		if err != nil {
+			return outcome{}, stalled(v1alpha1.ReasonInvalidDigest, err.Error()+"; the App keeps running its previous image.")
 		}
+		return outcome{status: metav1.ConditionTrue, reason: v1alpha1.ReasonBuildSucceeded, message: fmt.Sprintf("Build %s pushed %s.", newest.Name, image)}, nil
 	case wfv1.WorkflowFailed, wfv1.WorkflowError:
 		msg := newest.Status.Message
 		if msg == "" {
 			msg = "no message from Argo"
 		}
-		app.Status.MarkBuild(metav1.ConditionFalse, v1alpha1.ReasonBuildFailed, fmt.Sprintf(
+		return outcome{}, stalled(v1alpha1.ReasonBuildFailed, fmt.Sprintf(
 			"Build %s %s: %s; the App keeps running its previous image.", newest.Name, newest.Status.Phase, msg))
 	default:
-		app.Status.MarkBuild(metav1.ConditionUnknown, v1alpha1.ReasonBuilding, fmt.Sprintf(
-			"Build %s of %s is %s.", newest.Name, newest.Annotations[v1alpha1.AnnotationBuildRevision], phaseOrPending(newest.Status.Phase)))
+		return progressing(v1alpha1.ReasonBuilding, fmt.Sprintf(
+			"Build %s of %s is %s.", newest.Name, newest.Annotations[v1alpha1.AnnotationBuildRevision], phaseOrPending(newest.Status.Phase))), nil
 	}
 }
 

@@ -251,7 +251,7 @@ func TestNewestSucceeded(t *testing.T) {
 	}
 }
 
-func TestMarkBuildCondition(t *testing.T) {
+func TestBuildCondition(t *testing.T) {
 	app := buildTestApp("main")
 	wf := func(rev string, minute int, phase wfv1.WorkflowPhase, opts ...buildTestOpt) wfv1.Workflow {
 		return buildTestWorkflow(app, rev, minute, phase, append([]buildTestOpt{buildNamed("shop-" + rev)}, opts...)...)
@@ -304,8 +304,11 @@ func TestMarkBuildCondition(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := app.DeepCopy()
 			// A condition from before is replaced.
-			a.Status.MarkBuild(metav1.ConditionTrue, "Stale", "stale")
-			markBuildCondition(a, tc.workflows)
+			a.Status.MarkCondition(v1alpha1.ConditionBuildSucceeded, metav1.ConditionTrue, "Stale", "stale")
+			o, err := buildCondition(tc.workflows)
+			if retry := report(&a.Status, v1alpha1.ConditionBuildSucceeded, o, err); retry != nil {
+				t.Errorf("a build's state is never retried: %v", retry)
+			}
 			c := a.Status.GetCondition(v1alpha1.ConditionBuildSucceeded)
 			if c == nil {
 				t.Fatal("no BuildSucceeded condition")
@@ -668,7 +671,7 @@ func TestReconcileBuildsRunsTheSpecsExistingBuild(t *testing.T) {
 			release2 := buildTestWorkflow(app, "release-2", 1, wfv1.WorkflowSucceeded, reported(buildTestDigest('2')))
 			c := buildTestClient(t, nil, tc.main, release2)
 			r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
-			image, err := r.reconcileBuilds(context.Background(), app)
+			image, err := reconcileBuildsOf(r, app)
 			if err != nil {
 				t.Logf("reconcileBuilds: %v", err)
 			}
@@ -694,7 +697,7 @@ func TestReconcileBuildsListsNoPrunedBuild(t *testing.T) {
 	}
 	c := buildTestClient(t, nil, builds...)
 	r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
-	if _, err := r.reconcileBuilds(context.Background(), app); err != nil {
+	if _, err := reconcileBuildsOf(r, app); err != nil {
 		t.Fatal(err)
 	}
 	if got := storedWorkflows(t, c, app.Namespace); slices.Contains(got, "shop-r1") {
@@ -707,4 +710,12 @@ func TestReconcileBuildsListsNoPrunedBuild(t *testing.T) {
 	if want := []string{builds[0].Name, "shop-r2"}; !slices.Equal(listed, want) {
 		t.Errorf("status.build.builds lists %v, want %v (what exists)", listed, want)
 	}
+}
+
+// reconcileBuildsOf runs the builds step on app and reports it, as a
+// reconcile does; it returns the image the App would run.
+func reconcileBuildsOf(r *Reconciler, app *v1alpha1.App) (string, error) {
+	s := &state{app: app}
+	o, err := r.reconcileBuilds(context.Background(), s)
+	return s.builtImage, report(&app.Status, v1alpha1.ConditionBuildSucceeded, o, err)
 }

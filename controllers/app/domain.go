@@ -25,26 +25,27 @@ func indexHost(obj client.Object) []string {
 }
 
 // reconcileDomain decides whether the App holds its host and records it in
-// status.domain and DomainReady.
-func (r *Reconciler) reconcileDomain(ctx context.Context, app *v1alpha1.App, d *desired) error {
+// status.domain (or status.domainConflict) and DomainReady.
+func (r *Reconciler) reconcileDomain(ctx context.Context, s *state) (outcome, error) {
+	app := s.app
 	host := names.ExternalHost(app, r.Platform)
 	apps := &v1alpha1.AppList{}
 	if err := r.Client.List(ctx, apps, client.MatchingFields{hostIndex: app.HostLabel()}); err != nil {
-		err = fmt.Errorf("listing Apps that ask for host %s: %w", host, err)
-		app.Status.MarkAPIError(v1alpha1.ConditionDomainReady, err)
-		return err
+		return outcome{}, fmt.Errorf("listing Apps that ask for host %s: %w", host, err)
 	}
 	holder := domainHolder(apps.Items, app, host)
 	if holder.Namespace != app.Namespace || holder.Name != app.Name {
+		// Returns no error: the conflict is reported, and later steps serve
+		// the App at Knative's namespaced host.
 		app.Status.MarkDomainConflict(host, client.ObjectKeyFromObject(holder))
-		return nil
+		return outcomeOf(app.Status.GetCondition(v1alpha1.ConditionDomainReady)), nil
 	}
 	if app.Status.Domain == nil || app.Status.Domain.Host != host {
 		app.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.Now()}
 	}
-	d.holdsHost = true
+	s.holdsHost = true
 	app.Status.MarkDomainReady(host)
-	return nil
+	return outcomeOf(app.Status.GetCondition(v1alpha1.ConditionDomainReady)), nil
 }
 
 // domainHolder picks which of the Apps asking for host holds it: one that

@@ -100,10 +100,17 @@ func TestConditionEventsDoNotFold(t *testing.T) {
 	app := testApp()
 	before := app.Status.DeepCopy().Conditions
 	app.Status.MarkDomainReady("shop.example.com")
-	app.Status.MarkLogs(metav1.ConditionTrue, v1alpha1.ReasonReady, "Logs go to /var/log/knapp.")
+	app.Status.MarkCondition(v1alpha1.ConditionLogsReady, metav1.ConditionTrue, v1alpha1.ReasonReady, "Logs go to /var/log/knapp.")
 	rec := &actionRecorder{}
 	(&Reconciler{Recorder: rec}).recordConditionChanges(app, before)
 	if len(rec.got) != 2 || rec.got[0] == rec.got[1] {
 		t.Errorf("events %v: want two with distinct reason/action keys", rec.got)
+	}
+}
+
+func testApp() *v1alpha1.App {
+	return &v1alpha1.App{
+		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", UID: "uid-1"},
+		Spec:       v1alpha1.AppSpec{Image: "registry.example.com/team-a/shop:1.4.2"},
 	}
 }

@@ -9,6 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/hookapi"
 	"knapp.dev/knapp/pkg/resources"
@@ -62,16 +64,21 @@ func (h HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit st
 	if hasWorkflow(workflows, name) {
 		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
 	}
-	// The status the reconciler would write is not written here: the new
-	// Workflow wakes the reconciler, which reports it.
-	scratch := app.DeepCopy()
-	if _, err := h.Reconciler.startBuild(ctx, scratch, trigger, workflows); err != nil {
-		if errors.Is(err, errBuildExists) {
-			return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
+	// No status is written here: the new Workflow wakes the reconciler,
+	// which reports it.
+	wf, err := h.Reconciler.startBuild(ctx, app, trigger, workflows)
+	switch {
+	case errors.Is(err, errBuildExists):
+		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
+	case wf != nil:
+		// The build started; stopping an older one failed, and is the
+		// reconciler's to report and retry.
+		if err != nil {
+			log.FromContext(ctx).Error(err, "build started, but an older build was not stopped", "build", name)
 		}
-		if c := scratch.Status.GetCondition(v1alpha1.ConditionBuildSucceeded); c != nil {
-			return "", fmt.Errorf("%s", c.Message)
-		}
+		return name, nil
+	case err != nil:
+		// A stepError's message says what the App's owner must fix.
 		return "", err
 	}
 	return name, nil

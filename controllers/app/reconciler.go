@@ -58,7 +58,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	}
 	before := app.DeepCopy()
 
-	reconcileErr := errors.Join(r.reconcileParts(ctx, app), r.reconcileLogs(ctx, app))
+	reconcileErr := r.reconcileSteps(ctx, app)
 	app.Status.ComputeReady(app.Generation)
 
 	if equality.Semantic.DeepEqual(before.Status, app.Status) || r.statusWrites.alreadyWritten(before, &app.Status) {
@@ -77,33 +77,27 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 	return ctrl.Result{}, reconcileErr
 }
 
-// reconcileParts runs the steps in the order that keeps the App served: the
-// builds (they decide the image), the desired objects (an error there leaves
-// every child untouched), then the domain, the routes, the Knative Service,
-// and the status they report.
-func (r *Reconciler) reconcileParts(ctx context.Context, app *v1alpha1.App) error {
-	builtImage, buildErr := r.reconcileBuilds(ctx, app)
-	d, err := r.computeDesired(ctx, app, builtImage)
-	if err != nil {
-		return errors.Join(buildErr, r.markServiceError(app, err))
+// reconcileSteps observes what the App's children are, runs the steps
+// and, when every step ran, sums up what the App is reached at and runs.
+func (r *Reconciler) reconcileSteps(ctx context.Context, app *v1alpha1.App) error {
+	s := &state{app: app, observed: r.observe(ctx, app)}
+	complete, err := runSteps(ctx, s, r.steps())
+	if complete {
+		r.summarize(s)
 	}
-	if err := r.reconcileDomain(ctx, app, d); err != nil {
-		return errors.Join(buildErr, err)
-	}
-	ksvc, err := r.getService(ctx, app)
-	if errors.Is(err, errNotOwned) {
-		return buildErr
-	}
-	if err != nil {
-		return errors.Join(buildErr, r.markServiceError(app, err))
-	}
-	routesErr := r.reconcileRoutes(ctx, app, d, ksvc)
-	serviceErr := r.reconcileService(ctx, app, d, ksvc)
-	schedulesErr := r.reconcileSchedules(ctx, app)
-	if d.routed() && d.routesInPlace {
+	return err
+}
+
+// summarize is the one place that decides status.url, and lists the
+// revisions with the traffic each takes.
+func (r *Reconciler) summarize(s *state) {
+	app := s.app
+	switch {
+	case s.routed() && s.routesInPlace:
 		// Knative's URL is cluster-local now; the App is reached at its host.
 		app.Status.URL = r.Platform.URLScheme + "://" + names.ExternalHost(app, r.Platform)
+	case s.service != nil:
+		app.Status.URL = serviceURL(s.service)
 	}
-	app.Status.Revisions = revisionHistory(d.revisions, app.Status.Traffic, maxRevisionHistory)
-	return errors.Join(buildErr, routesErr, serviceErr, schedulesErr)
+	app.Status.Revisions = revisionHistory(s.observed.revisions, app.Status.Traffic, maxRevisionHistory)
 }

@@ -23,76 +23,69 @@ import (
 // before the Knative Service is written, so that the two hand the external
 // host over without a gap:
 //   - to knapp's routes: the VirtualService binds the host first; only then
-//     is the Knative Service made cluster-local (d.routesInPlace);
+//     is the Knative Service made cluster-local (s.routesInPlace);
 //   - back to Knative: the Knative Service turns external first; the
 //     VirtualService is deleted only once Knative reports it serves the host.
-func (r *Reconciler) reconcileRoutes(ctx context.Context, app *v1alpha1.App, d *desired, ksvc *servingv1.Service) error {
-	existing := &istiov1.VirtualService{}
+func (r *Reconciler) reconcileRoutes(ctx context.Context, s *state) (outcome, error) {
+	app, existing := s.app, s.observed.virtualService
 	key := types.NamespacedName{Namespace: app.Namespace, Name: names.VirtualService(app)}
-	err := r.Client.Get(ctx, key, existing)
 	switch {
-	case apierrors.IsNotFound(err):
-		existing = nil
-	case err != nil:
-		return r.markRoutesError(app, fmt.Errorf("reading VirtualService %s: %w", key.Name, err))
-	case !metav1.IsControlledBy(existing, app):
-		markRoutesNotOwned(app, key)
-		return nil
+	case s.observed.virtualServiceErr != nil:
+		return outcome{}, s.observed.virtualServiceErr
+	case existing != nil && !metav1.IsControlledBy(existing, app):
+		return outcome{}, virtualServiceNotOwned(key)
 	}
 
-	if !d.routed() {
-		return r.removeRoutes(ctx, app, d, existing, ksvc)
+	if !s.routed() {
+		return r.removeRoutes(ctx, s, existing)
 	}
-	want := resources.MakeVirtualService(app, d.plan, r.Platform)
+	want := resources.MakeVirtualService(app, s.desired.plan, r.Platform)
 	if existing == nil {
 		if err := r.Client.Create(ctx, want); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				return r.alreadyExists(ctx, app, key)
+				return outcome{}, r.alreadyExists(ctx, app, key)
 			}
-			return r.markRoutesError(app, fmt.Errorf("creating VirtualService %s: %w", key.Name, err))
+			return outcome{}, fmt.Errorf("creating VirtualService %s: %w", key.Name, err)
 		}
 		r.Recorder.Eventf(app, want, corev1.EventTypeNormal, eventCreated, actionCreateChild,
-			"Created VirtualService %s: %d match rule(s) route %s to the canary", want.Name, len(d.plan.Canary.Match), want.Spec.Hosts[0])
+			"Created VirtualService %s: %d match rule(s) route %s to the canary", want.Name, len(s.desired.plan.Canary.Match), want.Spec.Hosts[0])
 	} else if !virtualServiceEqual(existing, want) {
 		updated := existing.DeepCopy()
 		updated.Spec = *want.Spec.DeepCopy()
-		updated.Labels = mergeOwned(updated.Labels, want.Labels, []string{v1alpha1.LabelApp})
+		updated.Labels = resources.MergeOwned(updated.Labels, want.Labels, resources.VirtualServiceOwnedLabelKeys)
 		if err := r.Client.Update(ctx, updated); err != nil {
 			if apierrors.IsConflict(err) {
-				return err
+				return outcome{}, requeue(err)
 			}
-			return r.markRoutesError(app, fmt.Errorf("updating VirtualService %s: %w", key.Name, err))
+			return outcome{}, fmt.Errorf("updating VirtualService %s: %w", key.Name, err)
 		}
 		r.Recorder.Eventf(app, updated, corev1.EventTypeNormal, eventUpdated, actionUpdateChild,
 			"Updated VirtualService %s to match the App's release", updated.Name)
 	}
-	d.routesInPlace = true
-	app.Status.MarkRoutes(metav1.ConditionTrue, v1alpha1.ReasonReady, fmt.Sprintf(
-		"VirtualService %s routes %s: %d match rule(s) to the canary, the rest to Knative's split.", key.Name, want.Spec.Hosts[0], len(d.plan.Canary.Match)))
-	return nil
+	s.routesInPlace = true
+	return ready(fmt.Sprintf(
+		"VirtualService %s routes %s: %d match rule(s) to the canary, the rest to Knative's split.", key.Name, want.Spec.Hosts[0], len(s.desired.plan.Canary.Match))), nil
 }
 
 // removeRoutes deletes knapp's VirtualService once nothing needs it: the App
 // has no match rules (or lost its host) and Knative serves the host again.
-func (r *Reconciler) removeRoutes(ctx context.Context, app *v1alpha1.App, d *desired, existing *istiov1.VirtualService, ksvc *servingv1.Service) error {
+func (r *Reconciler) removeRoutes(ctx context.Context, s *state, existing *istiov1.VirtualService) (outcome, error) {
+	app := s.app
 	if existing == nil {
-		app.Status.ClearCondition(v1alpha1.ConditionRoutesReady)
-		return nil
+		return cleared, nil
 	}
-	if d.holdsHost && !knativeServesHost(ksvc, names.ExternalHost(app, r.Platform)) {
+	if s.holdsHost && !knativeServesHost(s.observed.service, names.ExternalHost(app, r.Platform)) {
 		// Keep the Service cluster-local-safe: the VirtualService serves the
 		// host until Knative's own route does.
-		app.Status.MarkRoutes(metav1.ConditionUnknown, v1alpha1.ReasonDeploying, fmt.Sprintf(
-			"Waiting for Knative to serve %s before removing VirtualService %s.", names.ExternalHost(app, r.Platform), existing.Name))
-		return nil
+		return progressing(v1alpha1.ReasonDeploying, fmt.Sprintf(
+			"Waiting for Knative to serve %s before removing VirtualService %s.", names.ExternalHost(app, r.Platform), existing.Name)), nil
 	}
 	if err := r.Client.Delete(ctx, existing); err != nil && !apierrors.IsNotFound(err) {
-		return r.markRoutesError(app, fmt.Errorf("deleting VirtualService %s: %w", existing.Name, err))
+		return outcome{}, fmt.Errorf("deleting VirtualService %s: %w", existing.Name, err)
 	}
 	r.Recorder.Eventf(app, existing, corev1.EventTypeNormal, eventDeleted, actionDeleteChild,
 		"Deleted VirtualService %s: Knative's routes serve the App", existing.Name)
-	app.Status.ClearCondition(v1alpha1.ConditionRoutesReady)
-	return nil
+	return cleared, nil
 }
 
 // knativeServesHost reports whether the Knative Service is external, Knative
@@ -113,27 +106,21 @@ func knativeServesHost(ksvc *servingv1.Service, host string) bool {
 func (r *Reconciler) alreadyExists(ctx context.Context, app *v1alpha1.App, key types.NamespacedName) error {
 	live := &istiov1.VirtualService{}
 	if err := r.APIReader.Get(ctx, key, live); err != nil {
-		return r.markRoutesError(app, fmt.Errorf("reading VirtualService %s: %w", key.Name, err))
+		return fmt.Errorf("reading VirtualService %s: %w", key.Name, err)
 	}
 	if metav1.IsControlledBy(live, app) {
-		return fmt.Errorf("VirtualService %s exists but is not in the cache yet; retrying", key.Name)
+		return requeue(fmt.Errorf("VirtualService %s exists but is not in the cache yet; retrying", key.Name))
 	}
-	markRoutesNotOwned(app, key)
-	return nil
+	return virtualServiceNotOwned(key)
 }
 
-func markRoutesNotOwned(app *v1alpha1.App, key types.NamespacedName) {
-	app.Status.MarkNotOwned(v1alpha1.ConditionRoutesReady, "VirtualService", key, "Delete or rename it.")
+func virtualServiceNotOwned(key types.NamespacedName) error {
+	return notOwned("VirtualService", key, "Delete or rename it.")
 }
 
 // virtualServiceEqual compares what knapp owns of a VirtualService. Istio
 // specs are protocol buffers, compared as such.
 func virtualServiceEqual(existing, want *istiov1.VirtualService) bool {
 	return proto.Equal(&existing.Spec, &want.Spec) &&
-		ownedMetadataEqual(existing.Labels, want.Labels, []string{v1alpha1.LabelApp})
-}
-
-func (r *Reconciler) markRoutesError(app *v1alpha1.App, err error) error {
-	app.Status.MarkRoutes(metav1.ConditionFalse, v1alpha1.ReasonAPIError, err.Error())
-	return err
+		resources.OwnedMetadataEqual(existing.Labels, want.Labels, resources.VirtualServiceOwnedLabelKeys)
 }

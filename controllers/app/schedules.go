@@ -19,29 +19,26 @@ import (
 
 // reconcileSchedules makes one PingSource per spec.schedules entry, sinking
 // to the App's Knative Service, and deletes those of removed entries.
-func (r *Reconciler) reconcileSchedules(ctx context.Context, app *v1alpha1.App) error {
+func (r *Reconciler) reconcileSchedules(ctx context.Context, s *state) (outcome, error) {
+	app := s.app
 	hadSchedules := app.Status.GetCondition(v1alpha1.ConditionSchedulesReady) != nil
 	if len(app.Spec.Schedules) == 0 && !hadSchedules {
-		return nil
+		return cleared, nil
 	}
 	if errs := v1alpha1.ValidateSchedules(app.Spec.Schedules, field.NewPath("spec", "schedules")); len(errs) > 0 {
-		app.Status.MarkSchedules(metav1.ConditionFalse, v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
-		return nil
+		return outcome{}, stalled(v1alpha1.ReasonInvalidSpec, errs.ToAggregate().Error())
 	}
 	existing := &resources.PingSourceList{}
 	err := r.Client.List(ctx, existing, client.InNamespace(app.Namespace), client.MatchingLabels{v1alpha1.LabelApp: app.Name})
 	switch {
 	case meta.IsNoMatchError(err):
 		if len(app.Spec.Schedules) == 0 {
-			app.Status.ClearCondition(v1alpha1.ConditionSchedulesReady)
-			return nil
+			return cleared, nil
 		}
-		app.Status.MarkSchedules(metav1.ConditionFalse, v1alpha1.ReasonEventingNotInstalled,
+		return outcome{}, stalled(v1alpha1.ReasonEventingNotInstalled,
 			"spec.schedules needs Knative Eventing's PingSource (sources.knative.dev/v1), which this cluster does not serve: install Knative Eventing, or remove spec.schedules.")
-		return nil
 	case err != nil:
-		app.Status.MarkSchedules(metav1.ConditionUnknown, v1alpha1.ReasonAPIError, err.Error())
-		return fmt.Errorf("listing PingSources of %s: %w", app.Name, err)
+		return outcome{}, fmt.Errorf("listing PingSources of %s: %w", app.Name, err)
 	}
 
 	owned := map[string]*resources.PingSource{}
@@ -51,9 +48,12 @@ func (r *Reconciler) reconcileSchedules(ctx context.Context, app *v1alpha1.App) 
 		}
 	}
 	var errs []error
-	for _, s := range app.Spec.Schedules {
-		want := resources.MakePingSource(app, s)
-		if err := r.applyPingSource(ctx, app, want, owned[want.Name]); err != nil {
+	var foreign *stepError
+	for _, sched := range app.Spec.Schedules {
+		want := resources.MakePingSource(app, sched)
+		switch err := r.applyPingSource(ctx, app, want, owned[want.Name]); {
+		case errors.As(err, &foreign):
+		case err != nil:
 			errs = append(errs, err)
 		}
 		delete(owned, want.Name)
@@ -66,19 +66,21 @@ func (r *Reconciler) reconcileSchedules(ctx context.Context, app *v1alpha1.App) 
 		r.Recorder.Eventf(app, stale, corev1.EventTypeNormal, eventDeleted, actionDeleteChild,
 			"Deleted PingSource %s: its schedule was removed", stale.Name)
 	}
-	if err := errors.Join(errs...); err != nil {
-		if c := app.Status.GetCondition(v1alpha1.ConditionSchedulesReady); c == nil || c.Reason != v1alpha1.ReasonNotOwned {
-			app.Status.MarkSchedules(metav1.ConditionFalse, v1alpha1.ReasonAPIError, err.Error())
-		}
-		return err
+	switch err := errors.Join(errs...); {
+	case foreign != nil && err != nil:
+		// The condition names the foreign PingSource; the other writes
+		// are retried.
+		return outcome{}, errors.Join(foreign, requeue(err))
+	case foreign != nil:
+		return outcome{}, foreign
+	case err != nil:
+		return outcome{}, err
 	}
 	if len(app.Spec.Schedules) == 0 {
-		app.Status.ClearCondition(v1alpha1.ConditionSchedulesReady)
-		return nil
+		return cleared, nil
 	}
-	app.Status.MarkSchedules(metav1.ConditionTrue, v1alpha1.ReasonReady, fmt.Sprintf(
-		"%d PingSource(s) send the schedules' events to Knative Service %s.", len(app.Spec.Schedules), app.Name))
-	return nil
+	return ready(fmt.Sprintf(
+		"%d PingSource(s) send the schedules' events to Knative Service %s.", len(app.Spec.Schedules), app.Name)), nil
 }
 
 // applyPingSource creates want, or updates the App's own one when its spec
@@ -88,9 +90,7 @@ func (r *Reconciler) applyPingSource(ctx context.Context, app *v1alpha1.App, wan
 	if have == nil {
 		err := r.Client.Create(ctx, want)
 		if apierrors.IsAlreadyExists(err) {
-			app.Status.MarkNotOwned(v1alpha1.ConditionSchedulesReady, "PingSource", client.ObjectKeyFromObject(want),
-				"Rename the schedule, or remove that PingSource.")
-			return nil
+			return notOwned("PingSource", client.ObjectKeyFromObject(want), "Rename the schedule, or remove that PingSource.")
 		}
 		if err != nil {
 			return fmt.Errorf("creating PingSource %s: %w", want.Name, err)
@@ -99,12 +99,12 @@ func (r *Reconciler) applyPingSource(ctx context.Context, app *v1alpha1.App, wan
 			"Created PingSource %s (%s %s)", want.Name, want.Spec.Schedule, want.Spec.Timezone)
 		return nil
 	}
-	if equality.Semantic.DeepEqual(have.Spec, want.Spec) && ownedMetadataEqual(have.Labels, want.Labels, []string{v1alpha1.LabelApp, resources.ScheduleLabel}) {
+	if equality.Semantic.DeepEqual(have.Spec, want.Spec) && resources.OwnedMetadataEqual(have.Labels, want.Labels, resources.PingSourceOwnedLabelKeys) {
 		return nil
 	}
 	updated := have.DeepCopy()
 	updated.Spec = want.Spec
-	updated.Labels = mergeOwned(updated.Labels, want.Labels, []string{v1alpha1.LabelApp, resources.ScheduleLabel})
+	updated.Labels = resources.MergeOwned(updated.Labels, want.Labels, resources.PingSourceOwnedLabelKeys)
 	if err := r.Client.Update(ctx, updated); err != nil {
 		return fmt.Errorf("updating PingSource %s: %w", want.Name, err)
 	}

@@ -3,44 +3,52 @@ package app
 import (
 	"fmt"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources"
 	"knative.dev/pkg/apis"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
-// propagateServiceStatus copies what Knative reports about the Service into
-// the App's status. Readiness is copied only once Knative has observed the
-// Service's current generation; before that the App is Deploying. The
-// traffic is what Knative routes now, so it is copied either way.
-func propagateServiceStatus(status *v1alpha1.AppStatus, ksvc *servingv1.Service) {
-	status.URL = ""
-	if ksvc.Status.URL != nil {
-		status.URL = ksvc.Status.URL.String()
-	}
+// copyServiceStatus copies the revisions and traffic Knative reports about
+// the Service into the App's status. The traffic is what Knative routes
+// now, whatever generation it observed.
+func copyServiceStatus(status *v1alpha1.AppStatus, ksvc *servingv1.Service) {
 	status.LatestCreatedRevisionName = ksvc.Status.LatestCreatedRevisionName
 	status.LatestReadyRevisionName = ksvc.Status.LatestReadyRevisionName
 	propagateTraffic(status, ksvc.Status.Traffic)
+}
 
+// serviceURL is the URL Knative reports for the Service, or "".
+func serviceURL(ksvc *servingv1.Service) string {
+	if ksvc.Status.URL == nil {
+		return ""
+	}
+	return ksvc.Status.URL.String()
+}
+
+// serviceCondition is ServiceReady as Knative reports the Service: its
+// readiness once Knative has observed the Service's current generation;
+// before that the App is Deploying.
+func serviceCondition(ksvc *servingv1.Service) outcome {
 	if ksvc.Status.ObservedGeneration != ksvc.Generation {
-		status.MarkServiceUnknown(v1alpha1.ReasonDeploying, fmt.Sprintf(
+		return progressing(v1alpha1.ReasonDeploying, fmt.Sprintf(
 			"Waiting for Knative to roll out generation %d of Knative Service %s.", ksvc.Generation, ksvc.Name))
-		return
 	}
 	cond := ksvc.Status.GetCondition(apis.ConditionReady)
 	switch {
 	case cond == nil:
-		status.MarkServiceUnknown(v1alpha1.ReasonDeploying, fmt.Sprintf(
+		return progressing(v1alpha1.ReasonDeploying, fmt.Sprintf(
 			"Knative has not reported the readiness of Knative Service %s yet.", ksvc.Name))
 	case cond.IsTrue():
-		status.MarkServiceReady()
+		return ready("The Knative Service is ready.")
 	case cond.IsFalse():
-		status.MarkServiceNotReady(knativeReason(cond), knativeMessage(ksvc, cond))
+		return outcome{status: metav1.ConditionFalse, reason: knativeReason(cond), message: knativeMessage(ksvc, cond)}
 	default:
-		status.MarkServiceUnknown(knativeReason(cond), knativeMessage(ksvc, cond))
+		return progressing(knativeReason(cond), knativeMessage(ksvc, cond))
 	}
 }
-
 func propagateTraffic(status *v1alpha1.AppStatus, traffic []servingv1.TrafficTarget) {
 	status.Traffic = nil
 	status.StableRevision, status.CanaryRevision, status.CanaryPercent = "", "", nil

@@ -27,7 +27,7 @@ func knativeService(generation, observed int64, ready corev1.ConditionStatus) *s
 	return ksvc
 }
 
-func TestPropagateServiceStatus(t *testing.T) {
+func TestReportService(t *testing.T) {
 	tests := []struct {
 		name       string
 		ksvc       *servingv1.Service
@@ -42,8 +42,11 @@ func TestPropagateServiceStatus(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var s v1alpha1.AppStatus
-			propagateServiceStatus(&s, tc.ksvc)
+			app := &v1alpha1.App{}
+			st := &state{app: app}
+			report(&app.Status, v1alpha1.ConditionServiceReady, reportService(st, tc.ksvc), nil)
+			(&Reconciler{}).summarize(st)
+			s := app.Status
 			c := s.GetCondition(v1alpha1.ConditionServiceReady)
 			if c == nil || c.Status != tc.wantStatus || c.Reason != tc.wantReason {
 				t.Fatalf("ServiceReady = %+v, want %s/%s", c, tc.wantStatus, tc.wantReason)

@@ -13,7 +13,7 @@ import (
 func TestStatusWritesSkipsOnlyARepeatAgainstAStaleApp(t *testing.T) {
 	var w statusWrites
 	app := &v1alpha1.App{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", ResourceVersion: "10"}}
-	app.Status.MarkServiceUnknown(v1alpha1.ReasonDeploying, "rolling out")
+	app.Status.MarkCondition(v1alpha1.ConditionServiceReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying, "rolling out")
 	w.wrote(app, "10")
 
 	again := app.Status.DeepCopy()
@@ -22,7 +22,7 @@ func TestStatusWritesSkipsOnlyARepeatAgainstAStaleApp(t *testing.T) {
 		t.Error("the same status against the same stale version should be skipped")
 	}
 	changed := app.Status.DeepCopy()
-	changed.MarkServiceReady()
+	changed.MarkCondition(v1alpha1.ConditionServiceReady, metav1.ConditionTrue, v1alpha1.ReasonReady, "The Knative Service is ready.")
 	if w.alreadyWritten(app, changed) {
 		t.Error("a different status must be written")
 	}

@@ -191,3 +191,7 @@ func (l *PingSourceList) DeepCopyObject() runtime.Object {
 	}
 	return nil
 }
+
+// PingSourceOwnedLabelKeys are the label keys knapp manages on a
+// PingSource; every other key belongs to someone else and is kept.
+var PingSourceOwnedLabelKeys = []string{v1alpha1.LabelApp, ScheduleLabel}

@@ -114,3 +114,7 @@ func CookieRegex(c v1alpha1.CookieMatch) string {
 	}
 	return `^(.*;\s*)?` + regexp.QuoteMeta(c.Name) + `=` + value + `(;.*)?$`
 }
+
+// VirtualServiceOwnedLabelKeys are the label keys knapp manages on its
+// VirtualService; every other key belongs to someone else and is kept.
+var VirtualServiceOwnedLabelKeys = []string{v1alpha1.LabelApp}

@@ -71,7 +71,7 @@ func (b *baseline) write(ctx context.Context, app *v1alpha1.App) error {
 	host := names.ExternalHost(app, b.cfg)
 	app.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.Now()}
 	app.Status.MarkDomainReady(host)
-	app.Status.MarkServiceUnknown(v1alpha1.ReasonDeploying, "Waiting for Knative to roll out generation 1 of Knative Service "+svc.Name+".")
+	app.Status.MarkCondition(v1alpha1.ConditionServiceReady, metav1.ConditionUnknown, v1alpha1.ReasonDeploying, "Waiting for Knative to roll out generation 1 of Knative Service "+svc.Name+".")
 	app.Status.ComputeReady(app.Generation)
 	if err := b.c.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
 		return fmt.Errorf("writing the status of App %s/%s: %w", app.Namespace, app.Name, err)

@@ -1,4 +1,4 @@
-package app
+package resources_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
-func testApp() *v1alpha1.App {
+func serviceTestApp() *v1alpha1.App {
 	return &v1alpha1.App{
 		ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "team-a", UID: "uid-1"},
 		Spec:       v1alpha1.AppSpec{Image: "registry.example.com/team-a/shop:1.4.2"},
@@ -43,8 +43,8 @@ func desiredAndStored(t *testing.T, app *v1alpha1.App) (desired, defaulted, stor
 }
 
 func TestServiceNeedsNoUpdateAfterKnativeDefaults(t *testing.T) {
-	_, defaulted, stored := desiredAndStored(t, testApp())
-	if serviceNeedsUpdate(stored, defaulted) {
+	_, defaulted, stored := desiredAndStored(t, serviceTestApp())
+	if resources.KnativeServiceNeedsUpdate(stored, defaulted) {
 		t.Fatal("a Service that Knative only defaulted reads as changed: knapp would write on every reconcile")
 	}
 }
@@ -60,9 +60,9 @@ func TestServiceNeedsUpdate(t *testing.T) {
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, defaulted, stored := desiredAndStored(t, testApp())
+			_, defaulted, stored := desiredAndStored(t, serviceTestApp())
 			edit(stored)
-			if !serviceNeedsUpdate(stored, defaulted) {
+			if !resources.KnativeServiceNeedsUpdate(stored, defaulted) {
 				t.Fatal("drift not detected")
 			}
 		})
@@ -70,11 +70,11 @@ func TestServiceNeedsUpdate(t *testing.T) {
 }
 
 func TestApplyDesiredServiceKeepsOthersMetadataAndTheDefaultedTemplate(t *testing.T) {
-	desired, _, stored := desiredAndStored(t, testApp())
+	desired, _, stored := desiredAndStored(t, serviceTestApp())
 	stored.Spec.Traffic = nil
 	delete(stored.Annotations, v1alpha1.AnnotationHost)
 
-	out := applyDesiredService(stored, desired)
+	out := resources.UpdateKnativeService(stored, desired)
 	if out.Labels["team"] != "a" || out.Annotations["serving.knative.dev/creator"] == "" {
 		t.Errorf("metadata others own was dropped: labels %v annotations %v", out.Labels, out.Annotations)
 	}
@@ -88,10 +88,10 @@ func TestApplyDesiredServiceKeepsOthersMetadataAndTheDefaultedTemplate(t *testin
 		t.Errorf("traffic not restored: %+v", out.Spec.Traffic)
 	}
 
-	changed := testApp()
+	changed := serviceTestApp()
 	changed.Spec.Image = "registry.example.com/team-a/shop:1.4.3"
 	newDesired, _, _ := desiredAndStored(t, changed)
-	out = applyDesiredService(stored, newDesired)
+	out = resources.UpdateKnativeService(stored, newDesired)
 	if out.Spec.Template.Name != newDesired.Spec.Template.Name || out.Spec.Template.Spec.Containers[0].Image != changed.Spec.Image {
 		t.Errorf("a new template was not applied: %+v", out.Spec.Template)
 	}
