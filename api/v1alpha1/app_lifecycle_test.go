@@ -17,12 +17,16 @@ func TestComputeReady(t *testing.T) {
 		mark:       func(*AppStatus) {},
 		wantStatus: metav1.ConditionUnknown, wantReason: ReasonDeploying,
 	}, {
-		name:       "service ready",
-		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.") },
+		name: "service ready",
+		mark: func(s *AppStatus) {
+			s.MarkCondition(ConditionServiceReady, metav1.ConditionTrue, ReasonReady, "The Knative Service is ready.")
+		},
 		wantStatus: metav1.ConditionTrue, wantReason: ReasonReady,
 	}, {
-		name:       "service deploying",
-		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionUnknown, ReasonDeploying, "rolling out") },
+		name: "service deploying",
+		mark: func(s *AppStatus) {
+			s.MarkCondition(ConditionServiceReady, metav1.ConditionUnknown, ReasonDeploying, "rolling out")
+		},
 		wantStatus: metav1.ConditionUnknown, wantReason: ReasonDeploying,
 	}, {
 		name: "a false part wins over an unknown one, in order",
@@ -33,8 +37,10 @@ func TestComputeReady(t *testing.T) {
 		},
 		wantStatus: metav1.ConditionFalse, wantReason: "BuildFailed",
 	}, {
-		name:       "service refused",
-		mark:       func(s *AppStatus) { s.MarkCondition(ConditionServiceReady, metav1.ConditionFalse, ReasonRevisionNotFound, "spec.release.stable: gone") },
+		name: "service refused",
+		mark: func(s *AppStatus) {
+			s.MarkCondition(ConditionServiceReady, metav1.ConditionFalse, ReasonRevisionNotFound, "spec.release.stable: gone")
+		},
 		wantStatus: metav1.ConditionFalse, wantReason: ReasonRevisionNotFound,
 	}}
 	for _, tc := range tests {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-
 	"knapp.dev/knapp/api/v1alpha1"
 )
 

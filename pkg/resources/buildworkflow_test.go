@@ -479,4 +479,3 @@ func TestBuildImageTag(t *testing.T) {
 		}
 	}
 }
-

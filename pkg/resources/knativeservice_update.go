@@ -37,4 +37,3 @@ func UpdateKnativeService(existing, desired *servingv1.Service) *servingv1.Servi
 	out.Annotations = MergeOwned(out.Annotations, desired.Annotations, OwnedAnnotationKeys)
 	return out
 }
-
