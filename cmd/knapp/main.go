@@ -1,5 +1,7 @@
-// Command knapp runs the knapp manager: the App controller, against the
-// cluster of the current kubeconfig or the in-cluster service account.
+// Command knapp runs the knapp manager against the cluster of the current
+// kubeconfig or the in-cluster service account: the App controller, the
+// admission webhooks (pod logs, App validation and defaulting) and the
+// build hook API.
 package main
 
 import (
@@ -43,6 +45,7 @@ func run() error {
 		metricsAddr, probeAddr, hookAddr, platformConfig string
 		leaderElectionNamespace                          string
 		leaderElect                                      bool
+		concurrentReconciles                             int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
@@ -52,6 +55,7 @@ func run() error {
 	// In a cluster the Lease goes to the pod's own namespace; out of one
 	// (a local control plane) there is none to find, so it must be named.
 	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease; empty: the namespace knapp runs in (in a cluster only).")
+	flag.IntVar(&concurrentReconciles, "concurrent-reconciles", app.DefaultConcurrentReconciles, "How many Apps are reconciled at once (one App never twice at once).")
 	var webhooks webhookFlags
 	webhooks.bind(flag.CommandLine)
 	zapOpts := zap.Options{}
@@ -91,12 +95,17 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
 	}
+	if concurrentReconciles < 1 {
+		return fmt.Errorf("--concurrent-reconciles %d: want at least 1", concurrentReconciles)
+	}
 	ctx := ctrl.SetupSignalHandler()
 	reconciler := &app.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorder("knapp"),
 		Platform:  cfg,
+
+		ConcurrentReconciles: concurrentReconciles,
 	}
 	if err := reconciler.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("setting up the App controller: %w", err)

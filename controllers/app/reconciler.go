@@ -23,6 +23,9 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	Platform  platform.Config
+	// ConcurrentReconciles is how many Apps are reconciled at once (never
+	// one App twice at once); 0 means DefaultConcurrentReconciles.
+	ConcurrentReconciles int
 
 	statusWrites statusWrites
 }

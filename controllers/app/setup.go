@@ -4,12 +4,14 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -54,11 +56,15 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 	}
 	return b.
 		Named("app").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.concurrentReconciles()}).
 		For(&v1alpha1.App{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// An App that lets a host go (deleted, or renamed its domain) wakes
-		// the Apps waiting for that host.
+		// the Apps waiting for that host; one that claims a host wakes the
+		// others asking for it, so that of two claims made at the same
+		// moment (each reconcile not yet seeing the other's) the later one
+		// yields.
 		Watches(&v1alpha1.App{}, handler.EnqueueRequestsFromMapFunc(r.appsSharingHost),
-			builder.WithPredicates(hostReleased())).
+			builder.WithPredicates(hostChanged())).
 		Owns(&istiov1.VirtualService{}).
 		Owns(&wfv1.Workflow{}).
 		// By name, not by owner: a Service of the App's name that the App does
@@ -92,17 +98,30 @@ func createOrDelete() predicate.Predicate {
 	}
 }
 
-// hostReleased passes the events after which an App may no longer hold its host.
-func hostReleased() predicate.Predicate {
+// hostChanged passes the events after which another App may hold or lose a
+// host: an App let its host go (deleted, or asks for another), or claimed one.
+func hostChanged() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(event.CreateEvent) bool { return false },
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			oldApp, okOld := e.ObjectOld.(*v1alpha1.App)
 			newApp, okNew := e.ObjectNew.(*v1alpha1.App)
-			return okOld && okNew && (oldApp.HostLabel() != newApp.HostLabel() || !newApp.DeletionTimestamp.IsZero())
+			return okOld && okNew && (oldApp.HostLabel() != newApp.HostLabel() || !newApp.DeletionTimestamp.IsZero() ||
+				!equality.Semantic.DeepEqual(oldApp.Status.Domain, newApp.Status.Domain))
 		},
 		GenericFunc: func(event.GenericEvent) bool { return false },
 	}
+}
+
+// DefaultConcurrentReconciles is how many Apps knapp reconciles at once
+// unless told otherwise: measured with make bench (README, Benchmarks).
+const DefaultConcurrentReconciles = 4
+
+func (r *Reconciler) concurrentReconciles() int {
+	if r.ConcurrentReconciles > 0 {
+		return r.ConcurrentReconciles
+	}
+	return DefaultConcurrentReconciles
 }
 
 func (r *Reconciler) appsSharingHost(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"knapp.dev/knapp/test/stack"
@@ -13,19 +14,27 @@ import (
 // serving its webhooks there (so /proc measures all of knapp), with its
 // metrics, probe and hook ports off: nothing scrapes them, and two runs
 // must not collide. Its log goes to dir.
-func startKnapp(ctx context.Context, s *session, o *options, dir string, n int) (*stack.Process, error) {
-	hooks, err := stack.ProxyKnappWebhooks(s.env)
-	if err != nil {
-		return nil, err
+func startKnapp(ctx context.Context, s *session, o *options, dir string, n int, extraArgs ...string) (*stack.Process, error) {
+	// One proxy per control plane: a path is registered once, and a
+	// restarted knapp serves on the same port.
+	if s.hooks == nil {
+		hooks, err := stack.ProxyKnappWebhooks(s.env)
+		if err != nil {
+			return nil, err
+		}
+		s.hooks = &hooks
 	}
+	hooks := *s.hooks
 	kubeconfig, err := writeKubeconfig(s, filepath.Join(dir, fmt.Sprintf("kubeconfig-%d", n)))
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--hook-bind-address=0"}, hooks.Args()...)
+	args := append([]string{"--metrics-bind-address=0", "--health-probe-bind-address=0", "--hook-bind-address=0",
+		"--concurrent-reconciles=" + strconv.Itoa(o.Workers)}, hooks.Args()...)
+	args = append(args, extraArgs...)
 	p, err := stack.Knapp{
 		Bin: o.KnappBin, Dir: o.root, Kubeconfig: kubeconfig, Args: args,
-		LogFile: filepath.Join(dir, fmt.Sprintf("knapp-%d.log", n)),
+		LogFile: filepath.Join(dir, fmt.Sprintf("knapp-%d%s.log", n, logSuffix(extraArgs))),
 	}.Start()
 	if err != nil {
 		return nil, err
@@ -35,6 +44,14 @@ func startKnapp(ctx context.Context, s *session, o *options, dir string, n int) 
 		return nil, err
 	}
 	return p, nil
+}
+
+// logSuffix tells a restarted knapp's log from the first one's.
+func logSuffix(extraArgs []string) string {
+	if len(extraArgs) == 0 {
+		return ""
+	}
+	return "-restarted"
 }
 
 // writeKubeconfig provisions an admin user for knapp, as make dev does.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"knapp.dev/knapp/controllers/app"
 	"knapp.dev/knapp/test/testenv"
 )
 
@@ -17,7 +18,7 @@ type options struct {
 	Ns              []int         `json:"n"`
 	Steady          time.Duration `json:"steady"`
 	Concurrency     int           `json:"concurrency"`
-	BaselineWorkers int           `json:"baseline_workers"`
+	Workers         int           `json:"workers"`
 	PerNamespace    int           `json:"apps_per_namespace"`
 	LogsEvery       int           `json:"logs_every"`
 	Canary          int           `json:"canary_sample"`
@@ -25,6 +26,7 @@ type options struct {
 	PodConcurrency  int           `json:"pod_concurrency"`
 	Timeout         time.Duration `json:"timeout"`
 	Baseline        bool          `json:"baseline"`
+	Restart         bool          `json:"restart"`
 	KnappBin        string        `json:"knapp_bin"`
 	Out             string        `json:"-"`
 	Print           string        `json:"-"`
@@ -40,9 +42,8 @@ func parseOptions() (*options, error) {
 	flag.StringVar(&o.nFlag, "n", "100", "Numbers of Apps, comma-separated (100,1000,5000): one fresh control plane for knapp and one for the baseline at each.")
 	flag.DurationVar(&o.Steady, "steady", 5*time.Minute, "How long to count writes in steady state after the Apps converged.")
 	flag.IntVar(&o.Concurrency, "concurrency", 8, "Clients creating Apps at once (both runs), and setting up canaries.")
-	// knapp's reconciler sets no MaxConcurrentReconciles
-	// (controllers/app/setup.go): controller-runtime's default, 1.
-	flag.IntVar(&o.BaselineWorkers, "baseline-workers", 1, "The baseline's writers at once: knapp's reconcile concurrency.")
+	flag.IntVar(&o.Workers, "workers", app.DefaultConcurrentReconciles, "knapp's --concurrent-reconciles, and the baseline's writers at once.")
+	flag.BoolVar(&o.Restart, "restart", false, "After the pod phase, restart knapp and time how long it takes to reconcile every App once, counting its writes meanwhile.")
 	flag.IntVar(&o.PerNamespace, "apps-per-namespace", 100, "Apps per namespace.")
 	flag.IntVar(&o.LogsEvery, "logs-every", 10, "Every n-th App has spec.logs (their pods go through the pod webhook); 0 for none.")
 	flag.IntVar(&o.Canary, "canary", 100, "Apps (at most) whose canary match is edited, one at a time.")
@@ -64,8 +65,8 @@ func parseOptions() (*options, error) {
 		}
 		o.Ns = append(o.Ns, n)
 	}
-	if o.Concurrency < 1 || o.PerNamespace < 1 || o.PodConcurrency < 1 || o.BaselineWorkers < 1 {
-		return nil, errors.New("-concurrency, -apps-per-namespace, -pod-concurrency and -baseline-workers must be at least 1")
+	if o.Concurrency < 1 || o.PerNamespace < 1 || o.PodConcurrency < 1 || o.Workers < 1 {
+		return nil, errors.New("-concurrency, -apps-per-namespace, -pod-concurrency and -workers must be at least 1")
 	}
 	return o, nil
 }

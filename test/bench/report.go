@@ -65,6 +65,11 @@ func printRun(out io.Writer, r *Run) {
 		fmt.Fprintf(w, "pod create through the log webhook\tp50 %.1f ms\tp99 %.1f ms\t%d pods, %d creates at once\n", p.Webhook.P50ms, p.Webhook.P99ms, p.Webhook.Count, p.Concurrency)
 		fmt.Fprintf(w, "pod create without it (interleaved)\tp50 %.1f ms\tp99 %.1f ms\t%d pods\n", p.NoWebhook.P50ms, p.NoWebhook.P99ms, p.NoWebhook.Count)
 	}
+	if k != nil && k.Restart != nil {
+		rs := k.Restart
+		fmt.Fprintf(w, "restarted knapp: every App reconciled once\t%.1f s\t%.0f reconciles\tknapp's writes meanwhile: %.0f %s\n",
+			rs.Seconds, rs.Reconciles, rs.Writes.KnappTotal, joinCounts(rs.Writes.Knapp, f0))
+	}
 	if k != nil && len(k.Process) > 0 {
 		fmt.Fprintf(w, "knapp's process after\tRSS MiB\tpeak RSS MiB\tCPU s in the phase\n")
 		prev := 0.0
@@ -81,7 +86,7 @@ func printRun(out io.Writer, r *Run) {
 
 var phaseName = map[string]string{
 	"idle": "start-up and warm-up", "created": "creation", "steady": "steady state",
-	"canary": "canary setup and edits", "pods": "pod creates",
+	"canary": "canary setup and edits", "pods": "pod creates", "restarted": "restart (a new process)",
 }
 
 func printCreate(w io.Writer, c *CreateResult, base *BaselineRun) {

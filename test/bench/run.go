@@ -29,6 +29,7 @@ type KnappRun struct {
 	Steady  *SteadyResult `json:"steady"`
 	Canary  *CanaryResult `json:"canary"`
 	Pods    *PodResult    `json:"pods"`
+	Restart *RestartResult `json:"restart,omitempty"`
 	Process []ProcSample  `json:"process"`
 	LogFile string        `json:"log_file"`
 }
@@ -142,7 +143,20 @@ func runKnapp(ctx context.Context, o *options, dir string, n int) (r *KnappRun, 
 	if r.Pods, err = s.podPhase(ctx, p.withLogs(), o); err != nil {
 		return r, withExit(err, knapp)
 	}
-	return r, sample("pods")
+	if err := sample("pods"); err != nil || !o.Restart {
+		return r, err
+	}
+
+	step("N=%d: knapp: restart, until every App was reconciled once", n)
+	var restarted *stack.Process
+	r.Restart, restarted, err = s.restartPhase(ctx, o, dir, n, knapp)
+	if restarted != nil {
+		defer restarted.Stop()
+		p, perr := sampleProc(restarted.Cmd.Process.Pid, "restarted")
+		r.Process = append(r.Process, p)
+		err = errors.Join(err, perr)
+	}
+	return r, err
 }
 
 // runBaseline measures the plain client's creation on a control plane of
@@ -160,7 +174,7 @@ func runBaseline(ctx context.Context, o *options, n int) (r *BaselineRun, err er
 	serve.Register(s.env, s.env.Client, s.env.Scheme, platform.Default().LogRoot)
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	b := startBaseline(bctx, s, o.BaselineWorkers, n+16)
+	b := startBaseline(bctx, s, o.Workers, n+16)
 	p := planApps(n, o.PerNamespace, o.LogsEvery)
 	if err := s.warmUp(ctx, nil); err != nil {
 		return r, errors.Join(err, b.err())

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/test/stack"
 	"knapp.dev/knapp/test/testenv"
 )
 
@@ -27,6 +28,8 @@ type session struct {
 	metrics   *apiMetrics
 	tr        *tracker
 	stopWatch context.CancelFunc
+	// hooks proxies the control plane's webhook calls to knapp.
+	hooks *stack.KnappWebhooks
 }
 
 // startSession starts kube-apiserver and etcd with the CRDs, Knative's

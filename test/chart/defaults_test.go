@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,6 +13,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"knapp.dev/knapp/controllers/app"
 )
 
 // TestDefaults checks the default rendering: the objects, their namespace
@@ -71,6 +74,8 @@ func checkDeployment(t *testing.T, d appsv1.Deployment) {
 		t.Errorf("replicas %v, account %q, image %q", d.Spec.Replicas, pod.ServiceAccountName, c.Image)
 	}
 	wantArgs(t, c, []string{"--leader-elect", "--platform-config=/etc/knapp/platform/platform.yaml", "--zap-log-level=info", "--zap-encoder=json",
+		// The chart's default is knapp's own.
+		"--concurrent-reconciles=" + strconv.Itoa(app.DefaultConcurrentReconciles),
 		"--metrics-bind-address=:8080", "--health-probe-bind-address=:8081", "--hook-bind-address=:8082", "--webhook-port=9443"}, nil)
 	ps := pod.SecurityContext
 	if ps == nil || !ptr.Deref(ps.RunAsNonRoot, false) || ptr.Deref(ps.RunAsUser, 0) != 65532 || ps.SeccompProfile == nil || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
@@ -146,6 +151,7 @@ affinity: {nodeAffinity: {requiredDuringSchedulingIgnoredDuringExecution: {nodeS
 resources: {requests: {cpu: 1, memory: 1Gi}, limits: {memory: 2Gi}}
 logLevel: debug
 logFormat: console
+concurrentReconciles: 8
 extraArgs: [--zap-stacktrace-level=panic]
 `)
 	var d appsv1.Deployment
@@ -167,7 +173,7 @@ extraArgs: [--zap-stacktrace-level=panic]
 	case c.Resources.Requests.Memory().String() != "1Gi" || c.Resources.Limits.Memory().String() != "2Gi":
 		t.Errorf("resources %+v", c.Resources)
 	}
-	wantArgs(t, c, []string{"--zap-log-level=debug", "--zap-encoder=console"}, nil)
+	wantArgs(t, c, []string{"--zap-log-level=debug", "--zap-encoder=console", "--concurrent-reconciles=8"}, nil)
 	if c.Args[len(c.Args)-1] != "--zap-stacktrace-level=panic" {
 		t.Errorf("extraArgs not last: %q", c.Args)
 	}

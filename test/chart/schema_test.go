@@ -30,6 +30,7 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"platform: {logRoot: /var/log/../knapp}", []string{"/platform/logRoot"}},
 		{"platform: {externalGateway: knative-ingress-gateway}", []string{"/platform/externalGateway"}},
 		{"logLevel: verbose", []string{"/logLevel"}},
+		{"concurrentReconciles: 0", []string{"/concurrentReconciles"}},
 		{"image: {digest: latest}", []string{"/image/digest"}},
 	} {
 		_, err := renderValues(t, namespace, values(t, tc.values))

@@ -104,6 +104,7 @@ spelt out so that the Services and probes visibly match them.
 {{- end }}
 - {{ printf "--zap-log-level=%s" .Values.logLevel | quote }}
 - --zap-encoder={{ .Values.logFormat }}
+- --concurrent-reconciles={{ .Values.concurrentReconciles }}
 {{- if .Values.webhooks.enabled }}
 - --webhook-port=9443
 - --webhook-cert-dir=/etc/knapp/webhook-certs

@@ -1,0 +1,96 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+)
+
+// Two Apps in two namespaces ask for one host and are created at the same
+// moment, so knapp's parallel workers reconcile them together, each maybe
+// before its cache has the other's claim. Whatever the order, exactly one
+// holds the host in the end, the other names it as the holder, and only the
+// holder's Knative Service asks Knative for the host. Several rounds, since
+// one may happen to run the two reconciles one after the other.
+func TestConcurrentClaimsOfOneHost(t *testing.T) {
+	t.Parallel()
+	for round := range 5 {
+		t.Run(fmt.Sprintf("round %d", round), func(t *testing.T) {
+			nsA, nsB := newNamespace(t, nil), newNamespace(t, nil)
+			label := "claimed-" + nsA // unique to this run
+			shared := func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: label} }
+			apps := []*v1alpha1.App{newApp(nsA, "shop", shared), newApp(nsB, "shop", shared)}
+			var wg sync.WaitGroup
+			errs := make([]error, len(apps))
+			for i, a := range apps {
+				wg.Go(func() { errs[i] = k8s.Create(context.Background(), a) })
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("creating App %s: %v", client.ObjectKeyFromObject(apps[i]), err)
+				}
+			}
+
+			eventually(t, "exactly one App holding "+label, func(ctx context.Context) error {
+				return oneHolder(ctx, apps, label)
+			})
+		})
+	}
+}
+
+// oneHolder checks that exactly one of apps holds the host label: its
+// DomainReady is True and status.domain names the host; the other's is
+// DomainConflict naming the holder in status.domainConflict; only the
+// holder's Knative Service carries the host annotation.
+func oneHolder(ctx context.Context, apps []*v1alpha1.App, label string) error {
+	var holders, waiting []*v1alpha1.App
+	for _, a := range apps {
+		got := &v1alpha1.App{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(a), got); err != nil {
+			return err
+		}
+		if got.Status.ObservedGeneration != got.Generation {
+			return fmt.Errorf("App %s not reconciled yet", client.ObjectKeyFromObject(got))
+		}
+		c := got.Status.GetCondition(v1alpha1.ConditionDomainReady)
+		switch {
+		case c == nil:
+			return fmt.Errorf("App %s has no DomainReady", client.ObjectKeyFromObject(got))
+		case c.Status == metav1.ConditionTrue && got.Status.Domain != nil && got.Status.DomainConflict == nil:
+			holders = append(holders, got)
+		case c.Status == metav1.ConditionFalse && c.Reason == v1alpha1.ReasonDomainConflict && got.Status.Domain == nil && got.Status.DomainConflict != nil:
+			waiting = append(waiting, got)
+		default:
+			return fmt.Errorf("App %s: DomainReady %s/%s, status.domain %+v, status.domainConflict %+v",
+				client.ObjectKeyFromObject(got), c.Status, c.Reason, got.Status.Domain, got.Status.DomainConflict)
+		}
+	}
+	if len(holders) != 1 || len(waiting) != len(apps)-1 {
+		return fmt.Errorf("%d Apps hold the host and %d wait, want 1 and %d", len(holders), len(waiting), len(apps)-1)
+	}
+	holder := client.ObjectKeyFromObject(holders[0]).String()
+	for _, w := range waiting {
+		if w.Status.DomainConflict.HeldBy != holder {
+			return fmt.Errorf("App %s says %s holds the host, but %s does", client.ObjectKeyFromObject(w), w.Status.DomainConflict.HeldBy, holder)
+		}
+	}
+	for _, a := range append(holders, waiting...) {
+		ksvc := &servingv1.Service{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(a), ksvc); err != nil {
+			return fmt.Errorf("Knative Service of %s: %w", client.ObjectKeyFromObject(a), err)
+		}
+		annotated := ksvc.Annotations[v1alpha1.AnnotationHost] == label
+		if isHolder := client.ObjectKeyFromObject(a).String() == holder; annotated != isHolder {
+			return fmt.Errorf("Knative Service %s: host annotation %q, holder %v", client.ObjectKeyFromObject(ksvc), ksvc.Annotations[v1alpha1.AnnotationHost], isHolder)
+		}
+	}
+	return nil
+}
