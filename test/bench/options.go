@@ -15,22 +15,22 @@ import (
 
 // options are the benchmark's flags.
 type options struct {
-	Ns              []int         `json:"n"`
-	Steady          time.Duration `json:"steady"`
-	Concurrency     int           `json:"concurrency"`
-	Workers         int           `json:"workers"`
-	PerNamespace    int           `json:"apps_per_namespace"`
-	LogsEvery       int           `json:"logs_every"`
-	Canary          int           `json:"canary_sample"`
-	Pods            int           `json:"pods"`
-	PodConcurrency  int           `json:"pod_concurrency"`
-	Timeout         time.Duration `json:"timeout"`
-	Baseline        bool          `json:"baseline"`
-	Restart         bool          `json:"restart"`
-	KnappBin        string        `json:"knapp_bin"`
-	Out             string        `json:"-"`
-	Print           string        `json:"-"`
-	root, nFlag     string
+	Ns             []int         `json:"n"`
+	Steady         time.Duration `json:"steady"`
+	Concurrency    int           `json:"concurrency"`
+	Workers        int           `json:"workers"`
+	PerNamespace   int           `json:"apps_per_namespace"`
+	LogsEvery      int           `json:"logs_every"`
+	Canary         int           `json:"canary_sample"`
+	Pods           int           `json:"pods"`
+	PodConcurrency int           `json:"pod_concurrency"`
+	Timeout        time.Duration `json:"timeout"`
+	Baseline       bool          `json:"baseline"`
+	Restart        bool          `json:"restart"`
+	KnappBin       string        `json:"knapp_bin"`
+	Out            string        `json:"-"`
+	Print          string        `json:"-"`
+	root, nFlag    string
 }
 
 func parseOptions() (*options, error) {

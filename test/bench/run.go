@@ -25,13 +25,13 @@ type Run struct {
 }
 
 type KnappRun struct {
-	Create  *CreateResult `json:"create"`
-	Steady  *SteadyResult `json:"steady"`
-	Canary  *CanaryResult `json:"canary"`
-	Pods    *PodResult    `json:"pods"`
+	Create  *CreateResult  `json:"create"`
+	Steady  *SteadyResult  `json:"steady"`
+	Canary  *CanaryResult  `json:"canary"`
+	Pods    *PodResult     `json:"pods"`
 	Restart *RestartResult `json:"restart,omitempty"`
-	Process []ProcSample  `json:"process"`
-	LogFile string        `json:"log_file"`
+	Process []ProcSample   `json:"process"`
+	LogFile string         `json:"log_file"`
 }
 
 type BaselineRun struct {
