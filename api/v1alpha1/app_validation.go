@@ -24,6 +24,11 @@ const MaxAppNameLength = 49
 // user-container-0, -1, ...
 const UserContainerName = "user-container"
 
+// QueueProxyContainerName is the name of Knative's own container in every
+// pod of a revision (Knative's revision resources.QueueContainerName); no
+// container of the App may take it.
+const QueueProxyContainerName = "queue-proxy"
+
 // Validate checks every rule of the App that can be checked on the App
 // alone, except Knative Serving's own rules for the pod, which the App
 // webhook checks by running Knative's validation on the Service the App

@@ -25,12 +25,8 @@ func Validate(app *v1alpha1.App) field.ErrorList {
 	return append(errs, validateKnativeTemplate(&app.Spec.Template, field.NewPath("spec", "template"))...)
 }
 
-// QueueProxyContainerName is the name of Knative's own container in every
-// pod of a revision.
-const QueueProxyContainerName = "queue-proxy"
-
 // reservedContainerNames are the names Knative refuses for a container.
-var reservedContainerNames = sets.New(QueueProxyContainerName)
+var reservedContainerNames = sets.New(v1alpha1.QueueProxyContainerName)
 
 // ReservedPorts are the container ports Knative Serving refuses (v0.50,
 // pkg/apis/serving/k8s_validation.go): the queue-proxy's HTTP and HTTP/2

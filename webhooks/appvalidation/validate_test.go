@@ -330,25 +330,6 @@ func TestValidateReportsEveryError(t *testing.T) {
 	}
 }
 
-func TestPodContainerNames(t *testing.T) {
-	tests := []struct {
-		cs   []v1alpha1.Container
-		want string
-	}{
-		{nil, "user-container"},
-		{[]v1alpha1.Container{{}}, "user-container"},
-		{[]v1alpha1.Container{{Name: "app"}}, "app"},
-		{[]v1alpha1.Container{{}, {Image: "x"}}, "user-container-0 user-container-1"},
-		{[]v1alpha1.Container{{}, {Name: "user-container-0"}, {}}, "user-container-1 user-container-0 user-container-2"},
-		{[]v1alpha1.Container{{Name: "app"}, {}}, "app user-container-0"},
-	}
-	for _, tc := range tests {
-		if got := strings.Join(v1alpha1.PodContainerNames(tc.cs), " "); got != tc.want {
-			t.Errorf("PodContainerNames(%+v) = %q, want %q", tc.cs, got, tc.want)
-		}
-	}
-}
-
 func TestWarnings(t *testing.T) {
 	tests := []struct {
 		name string

@@ -23,15 +23,11 @@ const (
 	// AnnotationHostPath records the node directory the volume mounts (the
 	// pod's files are in its sub-directory named like the pod).
 	AnnotationHostPath = "knapp.dev/logs-host-path"
-
-	// userContainer is the name Knative gives the app's own container when
-	// the Service leaves it unnamed and has one container.
-	userContainer = "user-container"
 )
 
 // sidecars are containers that others add to a revision's pod; the App's
 // own container is never one of them when Inject has to guess.
-var sidecars = map[string]bool{"queue-proxy": true, "istio-proxy": true}
+var sidecars = map[string]bool{v1alpha1.QueueProxyContainerName: true, "istio-proxy": true}
 
 // Errors of Inject and HostPath, for errors.Is; the returned errors wrap
 // them with the details.
@@ -233,7 +229,7 @@ func targetContainer(pod *corev1.Pod, app *v1alpha1.App) (int, error) {
 			return i, nil
 		}
 	}
-	if i := find(userContainer); i >= 0 {
+	if i := find(v1alpha1.UserContainerName); i >= 0 {
 		return i, nil
 	}
 	for i := range pod.Spec.Containers {
