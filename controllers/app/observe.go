@@ -54,21 +54,27 @@ func (r *Reconciler) observe(ctx context.Context, app *v1alpha1.App) observed {
 	}
 
 	ksvc := &servingv1.Service{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: names.KnativeService(app)}, ksvc); {
-	case apierrors.IsNotFound(err):
-	case err != nil:
+	if found, err := r.getIfExists(ctx, app.Namespace, names.KnativeService(app), ksvc); err != nil {
 		o.serviceErr = fmt.Errorf("reading Knative Service %s: %w", names.KnativeService(app), err)
-	default:
+	} else if found {
 		o.service = ksvc
 	}
 
 	vs := &istiov1.VirtualService{}
-	switch err := r.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: names.VirtualService(app)}, vs); {
-	case apierrors.IsNotFound(err):
-	case err != nil:
+	if found, err := r.getIfExists(ctx, app.Namespace, names.VirtualService(app), vs); err != nil {
 		o.virtualServiceErr = fmt.Errorf("reading VirtualService %s: %w", names.VirtualService(app), err)
-	default:
+	} else if found {
 		o.virtualService = vs
 	}
 	return o
+}
+
+// getIfExists reads namespace/name into obj from the cache; false when
+// there is no such object.
+func (r *Reconciler) getIfExists(ctx context.Context, namespace, name string, obj client.Object) (bool, error) {
+	err := r.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
