@@ -85,7 +85,7 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 	names := make(map[string]bool, len(t.Containers))
 	for i := range t.Containers {
 		c, ip := &t.Containers[i], cp.Index(i)
-		errs = append(errs, validateContainerImage(c, i, ip.Child("image"))...)
+		errs = append(errs, ValidateContainerImage(c, i, ip.Child("image"))...)
 		if c.Name != "" {
 			np := ip.Child("name")
 			switch {
@@ -114,17 +114,17 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 	return errs
 }
 
-// validateContainerImage is the image rule of container i: the first runs
+// ValidateContainerImage is the image rule of container i: the first runs
 // spec.image (or the built image) and names none; every other is a sidecar
 // and names its own.
-func validateContainerImage(c *Container, i int, p *field.Path) field.ErrorList {
+func ValidateContainerImage(c *Container, i int, p *field.Path) field.ErrorList {
 	switch {
 	case i == 0 && c.Image != "":
 		return field.ErrorList{field.Forbidden(p,
 			"the app's own (first) container runs spec.image (or the image spec.build made); leave its image out")}
 	case i > 0 && c.Image == "":
 		return field.ErrorList{field.Required(p,
-			"every container after the first is a sidecar and names its image, such as registry.example.com/team/proxy:1.0")}
+			"every container after the first is a sidecar and names its image (required), such as registry.example.com/team/proxy:1.0")}
 	case i > 0:
 		return ValidateImage(c.Image, p)
 	}

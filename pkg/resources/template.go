@@ -71,12 +71,11 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 	out := make([]corev1.Container, 0, len(specs))
 	for i, c := range specs {
 		imagePath := field.NewPath("spec", "template", "containers").Index(i).Child("image")
+		if errs := v1alpha1.ValidateContainerImage(&c, i, imagePath); len(errs) > 0 {
+			return nil, specErrorFromFieldErrors(errs)
+		}
 		image := c.Image
 		if i == 0 {
-			if c.Image != "" {
-				return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: imagePath.String(),
-					Detail: "the app's own (first) container runs spec.image; leave its image out"}
-			}
 			switch {
 			case builtImage != "":
 				image, imagePath = builtImage, field.NewPath("status", "build", "image")
@@ -89,9 +88,6 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 				return nil, &SpecError{Reason: v1alpha1.ReasonImageMissing, Field: "spec.image",
 					Detail: "no image to run: set spec.image, or spec.build to build one"}
 			}
-		} else if image == "" {
-			return nil, &SpecError{Reason: v1alpha1.ReasonInvalidSpec, Field: imagePath.String(),
-				Detail: "required for every container after the first (sidecars name their image)"}
 		}
 		if errs := v1alpha1.ValidateImage(image, imagePath); len(errs) > 0 {
 			return nil, specErrorFromFieldErrors(errs)
