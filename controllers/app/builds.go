@@ -62,7 +62,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 		trigger := specTrigger(b)
 		if !hasWorkflow(workflows, resources.BuildWorkflowName(app, trigger)) {
 			var wf *wfv1.Workflow
-			wf, stepErr = r.startBuild(ctx, app, trigger, workflows)
+			wf, stepErr = r.startBuild(ctx, app, trigger)
 			if wf != nil {
 				workflows = append([]wfv1.Workflow{*wf}, workflows...)
 			}
@@ -70,6 +70,10 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 		if stepErr == nil {
 			result, stepErr = buildCondition(workflows)
 		}
+	}
+	if err := r.stopSuperseded(ctx, app, workflows); err != nil {
+		// The condition says how the builds are; stopping is retried.
+		stepErr = errors.Join(stepErr, requeue(err))
 	}
 	workflows, err = r.pruneBuilds(ctx, app, workflows, specName)
 	if err != nil {
@@ -89,10 +93,8 @@ func specTrigger(b *v1alpha1.BuildSpec) resources.BuildTrigger {
 var errBuildExists = errors.New("a build of these inputs exists already")
 
 // startBuild creates the Workflow of a trigger, after checking that what it
-// needs exists, and stops the App's other running builds: at most one build
-// per App runs, and the newest trigger wins. It returns the Workflow once
-// created, even when stopping an older build then failed.
-func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger resources.BuildTrigger, running []wfv1.Workflow) (*wfv1.Workflow, error) {
+// needs exists.
+func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger resources.BuildTrigger) (*wfv1.Workflow, error) {
 	if err := r.buildPrerequisites(ctx, app); err != nil {
 		return nil, err
 	}
@@ -110,20 +112,30 @@ func (r *Reconciler) startBuild(ctx context.Context, app *v1alpha1.App, trigger 
 	metrics.BuildsStarted.WithLabelValues(trigger.Source).Inc()
 	r.Recorder.Eventf(app, wf, corev1.EventTypeNormal, eventCreated, actionCreateChild,
 		"Started build %s of %s at %s (%s)", wf.Name, app.Spec.Build.Git.URL, trigger.Revision, trigger.Source)
-	for i := range running {
-		old := &running[i]
-		if old.Name == wf.Name || old.Status.Phase.Completed() || old.Spec.Shutdown != "" {
+	return wf, nil
+}
+
+// stopSuperseded stops the App's running builds but the newest (workflows
+// are sorted newest first): at most one build per App runs, and the newest
+// trigger wins. It runs on every reconcile, so a stop that failed is
+// retried.
+func (r *Reconciler) stopSuperseded(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow) error {
+	var errs []error
+	for i := 1; i < len(workflows); i++ {
+		old := &workflows[i]
+		if old.Status.Phase.Completed() || old.Spec.Shutdown != "" {
 			continue
 		}
 		patch := client.MergeFrom(old.DeepCopy())
 		old.Spec.Shutdown = wfv1.ShutdownStrategyTerminate
 		if err := r.Client.Patch(ctx, old, patch); err != nil && !apierrors.IsNotFound(err) {
-			return wf, requeue(fmt.Errorf("stopping superseded build %s: %w", old.Name, err))
+			errs = append(errs, fmt.Errorf("stopping superseded build %s: %w", old.Name, err))
+			continue
 		}
 		r.Recorder.Eventf(app, old, corev1.EventTypeNormal, "Superseded", actionUpdateChild,
-			"Stopped build %s: build %s supersedes it", old.Name, wf.Name)
+			"Stopped build %s: build %s supersedes it", old.Name, workflows[0].Name)
 	}
-	return wf, nil
+	return errors.Join(errs...)
 }
 
 // buildPrerequisites checks that the build template and the registry

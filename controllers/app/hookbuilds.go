@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -66,20 +68,18 @@ func (h HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit st
 	}
 	// No status is written here: the new Workflow wakes the reconciler,
 	// which reports it.
-	wf, err := h.Reconciler.startBuild(ctx, app, trigger, workflows)
+	wf, err := h.Reconciler.startBuild(ctx, app, trigger)
 	switch {
 	case errors.Is(err, errBuildExists):
 		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
-	case wf != nil:
-		// The build started; stopping an older one failed, and is the
-		// reconciler's to report and retry.
-		if err != nil {
-			log.FromContext(ctx).Error(err, "build started, but an older build was not stopped", "build", name)
-		}
-		return name, nil
 	case err != nil:
 		// A stepError's message says what the App's owner must fix.
 		return "", err
+	}
+	if err := h.Reconciler.stopSuperseded(ctx, app, append([]wfv1.Workflow{*wf}, workflows...)); err != nil {
+		// The build started: that is the answer. The reconciler, which
+		// the new Workflow wakes, stops the older ones again.
+		log.FromContext(ctx).Error(err, "build started, but an older build was not stopped", "build", name)
 	}
 	return name, nil
 }

@@ -180,13 +180,13 @@ func TestStartBuildIsCounted(t *testing.T) {
 	spec, hook := metrics.BuildsStarted.WithLabelValues("spec"), metrics.BuildsStarted.WithLabelValues("hook")
 	s0, h0 := testutil.ToFloat64(spec), testutil.ToFloat64(hook)
 
-	if _, err := r.startBuild(ctx, app, specTrigger(app.Spec.Build), nil); err != nil {
+	if _, err := r.startBuild(ctx, app, specTrigger(app.Spec.Build)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.startBuild(ctx, app, specTrigger(app.Spec.Build), nil); !errors.Is(err, errBuildExists) {
+	if _, err := r.startBuild(ctx, app, specTrigger(app.Spec.Build)); !errors.Is(err, errBuildExists) {
 		t.Fatalf("starting the same build again: %v", err)
 	}
-	if _, err := r.startBuild(ctx, app, resources.BuildTrigger{Revision: "0123abc", Source: resources.BuildTriggerHook}, nil); err != nil {
+	if _, err := r.startBuild(ctx, app, resources.BuildTrigger{Revision: "0123abc", Source: resources.BuildTriggerHook}); err != nil {
 		t.Fatal(err)
 	}
 	if d := testutil.ToFloat64(spec) - s0; d != 1 {
