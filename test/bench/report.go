@@ -74,6 +74,9 @@ func printRun(out io.Writer, r *Run) {
 		fmt.Fprintf(w, "knapp's process after\tRSS MiB\tpeak RSS MiB\tCPU s in the phase\n")
 		prev := 0.0
 		for _, p := range k.Process {
+			if p.At == "restarted" {
+				prev = 0 // a new process: its CPU since it started
+			}
 			fmt.Fprintf(w, "  %s\t%.0f\t%.0f\t%.1f\n", phaseName[p.At], p.RSSMiB, p.HWMMiB, p.CPUSeconds-prev)
 			prev = p.CPUSeconds
 		}
