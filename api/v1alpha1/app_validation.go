@@ -253,32 +253,67 @@ func validateLogs(l *Logs, containers []Container, p *field.Path) field.ErrorLis
 	return errs
 }
 
+const logsPathWhat = "the directory in the container where the app writes its log files, such as /var/log/app"
+
 func validateLogsPath(lp string, p *field.Path) field.ErrorList {
-	const what = "the directory in the container where the app writes its log files, such as /var/log/app"
-	switch {
-	case lp == "":
-		return field.ErrorList{field.Required(p, what)}
-	case strings.ContainsFunc(lp, unicode.IsControl):
-		return field.ErrorList{field.Invalid(p, lp, "must not contain control characters; want "+what)}
-	case !strings.HasPrefix(lp, "/"):
-		return field.ErrorList{field.Invalid(p, lp, "must be an absolute path, "+what)}
-	case lp == "/":
-		return field.ErrorList{field.Invalid(p, lp, "must be a directory below /, not / itself: "+what)}
-	}
-	for _, el := range strings.Split(lp, "/") {
-		if el == ".." {
-			return field.ErrorList{field.Invalid(p, lp, "must not contain '..'; want "+what)}
-		}
+	if errs := logsPathSyntax(lp, p); len(errs) > 0 {
+		return errs
 	}
 	// Container paths are Linux paths: package path, not filepath.
 	if c := path.Clean(lp); c != lp {
 		return field.ErrorList{field.Invalid(p, lp, fmt.Sprintf("must be a clean path (no trailing /, // or /./): write %q", c))}
 	}
+	return logsMountPoint(lp, p)
+}
+
+// ValidateLogsMountPath is what the pod webhook checks of spec.logs.path
+// before it mounts a node directory there, and the path it mounts: the
+// rules of spec.logs.path, on the path cleaned (an App stored before the
+// App webhook existed may have one with a trailing /). What cleaning would
+// hide (a relative path, ..) is refused first.
+func ValidateLogsMountPath(lp string, p *field.Path) (string, field.ErrorList) {
+	if errs := logsPathSyntax(lp, p); len(errs) > 0 {
+		return "", errs
+	}
+	clean := path.Clean(lp)
+	if clean == "/" {
+		return "", field.ErrorList{field.Invalid(p, lp, "must be a directory below /, not / itself: "+logsPathWhat)}
+	}
+	if errs := logsMountPoint(clean, p); len(errs) > 0 {
+		return "", errs
+	}
+	return clean, nil
+}
+
+// logsPathSyntax: a non-empty absolute path below /, without control
+// characters or .. elements.
+func logsPathSyntax(lp string, p *field.Path) field.ErrorList {
+	switch {
+	case lp == "":
+		return field.ErrorList{field.Required(p, logsPathWhat)}
+	case strings.ContainsFunc(lp, unicode.IsControl):
+		return field.ErrorList{field.Invalid(p, lp, "must not contain control characters; want "+logsPathWhat)}
+	case !strings.HasPrefix(lp, "/"):
+		return field.ErrorList{field.Invalid(p, lp, "must be an absolute path, "+logsPathWhat)}
+	case lp == "/":
+		return field.ErrorList{field.Invalid(p, lp, "must be a directory below /, not / itself: "+logsPathWhat)}
+	}
+	for _, el := range strings.Split(lp, "/") {
+		if el == ".." {
+			return field.ErrorList{field.Invalid(p, lp, "must not contain '..'; want "+logsPathWhat)}
+		}
+	}
+	return nil
+}
+
+// logsMountPoint refuses the clean paths where a node directory must not
+// be mounted.
+func logsMountPoint(lp string, p *field.Path) field.ErrorList {
 	for _, tree := range reservedLogTrees {
 		if lp == tree || strings.HasPrefix(lp, tree+"/") {
 			return field.ErrorList{field.Invalid(p, lp, fmt.Sprintf(
 				"must not be %s or below it: the container runtime or kubelet mounts there (not allowed: %s and below); want %s",
-				tree, strings.Join(reservedLogTrees, ", "), what))}
+				tree, strings.Join(reservedLogTrees, ", "), logsPathWhat))}
 		}
 	}
 	if reservedLogDirs.Has(lp) {

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	"knapp.dev/knapp/api/v1alpha1"
 )
 
@@ -175,23 +177,12 @@ func logsVolume(hostPath string) corev1.Volume {
 	}
 }
 
-// logsMountPath checks spec.logs.path (absolute, below /, no "..") and
-// returns it cleaned.
+// logsMountPath checks spec.logs.path by the App's rules
+// (v1alpha1.ValidateLogsMountPath) and returns it cleaned.
 func logsMountPath(p string) (string, error) {
-	if !path.IsAbs(p) {
-		return "", fmt.Errorf("%w %q: must be an absolute path", ErrLogsPath, p)
-	}
-	for _, el := range strings.Split(p, "/") {
-		if el == ".." {
-			return "", fmt.Errorf("%w %q: must not contain ..", ErrLogsPath, p)
-		}
-	}
-	if strings.IndexByte(p, 0) >= 0 {
-		return "", fmt.Errorf("%w %q: must not contain NUL", ErrLogsPath, p)
-	}
-	clean := path.Clean(p)
-	if clean == "/" {
-		return "", fmt.Errorf("%w %q: must be a directory below /, not / itself", ErrLogsPath, p)
+	clean, errs := v1alpha1.ValidateLogsMountPath(p, field.NewPath("spec", "logs", "path"))
+	if len(errs) > 0 {
+		return "", fmt.Errorf("%w %q: %s", ErrLogsPath, p, errs[0].ErrorBody())
 	}
 	return clean, nil
 }
