@@ -34,6 +34,11 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 		app.Status.Build = nil
 		return cleared, nil
 	}
+	if app.Status.Build != nil {
+		// Until the builds are read, the App keeps running what it ran: a
+		// failed read must not switch it to spec.image.
+		s.builtImage = app.Status.Build.Image
+	}
 	workflows, err := r.buildWorkflows(ctx, app)
 	if err != nil {
 		return outcome{}, err

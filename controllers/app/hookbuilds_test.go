@@ -115,3 +115,27 @@ func TestReconcileStopsSupersededBuilds(t *testing.T) {
 		t.Errorf("BuildSucceeded %+v, want Building", cond)
 	}
 }
+
+// A failed read of the builds keeps the image the App runs: the desired
+// Service must not switch to spec.image because the API refused a list.
+func TestBuildsReadFailureKeepsTheBuiltImage(t *testing.T) {
+	app := buildTestApp("main")
+	app.Spec.Image = "registry.example.com/team-a/shop:fallback"
+	app.Status.Build = &v1alpha1.BuildStatus{Image: buildTestImage('1')}
+	c := buildTestClient(t, &interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			return apierrors.NewServiceUnavailable("etcd is busy")
+		},
+	})
+	r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
+	image, err := reconcileBuildsOf(r, app)
+	if err == nil {
+		t.Error("a failed list should be retried")
+	}
+	if image != buildTestImage('1') {
+		t.Errorf("the App would run %q, not its built image %q", image, buildTestImage('1'))
+	}
+	if c := app.Status.GetCondition(v1alpha1.ConditionBuildSucceeded); c == nil || c.Reason != v1alpha1.ReasonAPIError || c.Status != metav1.ConditionFalse {
+		t.Errorf("BuildSucceeded %+v, want False APIError", c)
+	}
+}

@@ -28,11 +28,14 @@ import (
 
 // CacheOptions narrows the manager's cache to what the reconciler reads:
 // only the revisions, VirtualServices and Workflows knapp made (they carry
-// the App label), and only Knative's own config maps. On a cluster with thousands of unrelated revisions and
-// config maps this keeps knapp's memory proportional to its Apps.
+// the App label), and only Knative's own config maps. On a cluster with
+// thousands of unrelated revisions and config maps this keeps knapp's
+// memory proportional to its Apps. Nothing knapp reads is in the objects'
+// managedFields, so the cache drops them (an update without them leaves
+// the server's as they are).
 func CacheOptions(cfg platform.Config) cache.Options {
 	hasApp, _ := labels.NewRequirement(v1alpha1.LabelApp, selection.Exists, nil)
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+	return cache.Options{DefaultTransform: cache.TransformStripManagedFields(), ByObject: map[client.Object]cache.ByObject{
 		&servingv1.Revision{}:     {Label: labels.NewSelector().Add(*hasApp)},
 		&istiov1.VirtualService{}: {Label: labels.NewSelector().Add(*hasApp)},
 		&wfv1.Workflow{}:          {Label: labels.NewSelector().Add(*hasApp)},

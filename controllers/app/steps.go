@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -82,7 +83,7 @@ func runSteps(ctx context.Context, s *state, steps []step) (complete bool, err e
 			continue
 		}
 		if retry := report(&s.app.Status, st.condition, o, stepErr); retry != nil {
-			errs = append(errs, retry)
+			errs = append(errs, fmt.Errorf("%s: %w", st.name, retry))
 		}
 		if stepErr != nil && st.stopsOnError {
 			stopped = true

@@ -12,6 +12,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources"
+	"knative.dev/pkg/apis"
 )
 
 // Each schedule becomes a PingSource (Eventing's real CRD) sinking to the
@@ -94,5 +95,42 @@ func TestSchedulesBecomePingSources(t *testing.T) {
 	})
 	if err := k8s.Get(context.Background(), nightly, &resources.PingSource{}); !apierrors.IsNotFound(err) {
 		t.Errorf("PingSource left after the schedules were removed (err %v)", err)
+	}
+}
+
+// A PingSource of the name a schedule's would have that is someone else's
+// is reported in SchedulesReady, with the other schedules made, and is
+// never taken over.
+func TestScheduleNameTakenByAForeignPingSource(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	foreign := &resources.PingSource{
+		TypeMeta:   metav1.TypeMeta{APIVersion: resources.PingSourceGroupVersion.String(), Kind: "PingSource"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-nightly", Labels: map[string]string{"team": "other"}},
+		Spec:       resources.PingSourceSpec{Schedule: "*/5 * * * *"},
+	}
+	foreign.Spec.Sink.URI = apis.HTTP("other.example.com")
+	create(t, foreign)
+	a := newApp(ns, "shop", func(x *v1alpha1.App) {
+		x.Spec.Schedules = []v1alpha1.Schedule{{Name: "nightly", Schedule: "0 3 * * *"}, {Name: "hourly", Schedule: "0 * * * *"}}
+	})
+	create(t, a)
+
+	got := waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionSchedulesReady, metav1.ConditionFalse, v1alpha1.ReasonNotOwned))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionSchedulesReady).Message; !contains(msg, "PingSource named shop-nightly", ns, "does not belong") {
+		t.Errorf("message %q should name the PingSource", msg)
+	}
+	waitFor(t, client.ObjectKey{Namespace: ns, Name: "shop-hourly"}, &resources.PingSource{}, func(p *resources.PingSource) error {
+		if !metav1.IsControlledBy(p, a) {
+			return fmt.Errorf("owners %v", p.OwnerReferences)
+		}
+		return nil
+	})
+	kept := &resources.PingSource{}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(foreign), kept); err != nil {
+		t.Fatal(err)
+	}
+	if kept.Spec.Schedule != "*/5 * * * *" || len(kept.OwnerReferences) != 0 || kept.Labels["team"] != "other" {
+		t.Errorf("the foreign PingSource changed: %+v, owners %v, labels %v", kept.Spec, kept.OwnerReferences, kept.Labels)
 	}
 }
