@@ -62,10 +62,11 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.concurrentReconciles()}).
 		For(&v1alpha1.App{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// An App that lets a host go (deleted, or renamed its domain) wakes
-		// the Apps waiting for that host; one that claims a host wakes the
-		// others asking for it, so that of two claims made at the same
-		// moment (each reconcile not yet seeing the other's) the later one
-		// yields.
+		// the Apps waiting for that host. A claim wakes every App asking for
+		// the host, itself too: of two claims made at the same moment, each
+		// by a reconcile whose cache lacked the other's, the later one must
+		// yield, and the watch delivers the earlier claim before the later
+		// one's event, so a reconcile it wakes sees both.
 		Watches(&v1alpha1.App{}, handler.EnqueueRequestsFromMapFunc(r.appsSharingHost),
 			builder.WithPredicates(hostChanged())).
 		Owns(&istiov1.VirtualService{}).
@@ -132,13 +133,7 @@ func (r *Reconciler) appsSharingHost(ctx context.Context, obj client.Object) []r
 	if !ok {
 		return nil
 	}
-	var reqs []reconcile.Request
-	for _, req := range r.listApps(ctx, client.MatchingFields{hostIndex: app.HostLabel()}) {
-		if req.NamespacedName != client.ObjectKeyFromObject(app) {
-			reqs = append(reqs, req)
-		}
-	}
-	return reqs
+	return r.listApps(ctx, client.MatchingFields{hostIndex: app.HostLabel()})
 }
 
 func (r *Reconciler) appsInNamespace(ctx context.Context, obj client.Object) []reconcile.Request {
