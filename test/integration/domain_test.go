@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -57,7 +58,7 @@ func TestALateClaimYields(t *testing.T) {
 	shared := func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: label} }
 	holder := newApp(holderNS, "shop", shared)
 	create(t, holder)
-	waitForApp(t, client.ObjectKeyFromObject(holder), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+	held := waitForApp(t, client.ObjectKeyFromObject(holder), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
 	late := newApp(newNamespace(t, nil), "shop", shared)
 	create(t, late)
 	waitForApp(t, client.ObjectKeyFromObject(late), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionFalse, v1alpha1.ReasonDomainConflict))
@@ -68,7 +69,9 @@ func TestALateClaimYields(t *testing.T) {
 			return err
 		}
 		host := label + ".sls-local.knapp.example.com"
-		got.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.Now()}
+		// Claims are kept to the second: one second after the holder's, so
+		// that this claim is the later one, not a tie.
+		got.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.NewTime(held.Status.Domain.ClaimedAt.Add(time.Second))}
 		got.Status.MarkDomainReady(host)
 		return k8s.Status().Update(ctx, got)
 	})
