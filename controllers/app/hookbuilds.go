@@ -63,14 +63,14 @@ func (h HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit st
 	if err != nil {
 		return "", err
 	}
-	if hasWorkflow(workflows, name) {
-		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
+	var wf *wfv1.Workflow
+	if !hasWorkflow(workflows, name) {
+		// No status is written here: the new Workflow wakes the
+		// reconciler, which reports it.
+		wf, err = h.Reconciler.startBuild(ctx, app, trigger)
 	}
-	// No status is written here: the new Workflow wakes the reconciler,
-	// which reports it.
-	wf, err := h.Reconciler.startBuild(ctx, app, trigger)
 	switch {
-	case errors.Is(err, errBuildExists):
+	case wf == nil && (err == nil || errors.Is(err, errBuildExists)):
 		return name, fmt.Errorf("%w: build %s of commit %s", hookapi.ErrBuildExists, name, commit)
 	case err != nil:
 		// A stepError's message says what the App's owner must fix.

@@ -74,6 +74,8 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 		if errs := v1alpha1.ValidateContainerImage(&c, i, imagePath); len(errs) > 0 {
 			return nil, specErrorFromFieldErrors(errs)
 		}
+		// A sidecar names its image, which the rule above checked; the
+		// app's own container runs the image chosen here.
 		image := c.Image
 		if i == 0 {
 			switch {
@@ -88,9 +90,9 @@ func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, e
 				return nil, &SpecError{Reason: v1alpha1.ReasonImageMissing, Field: "spec.image",
 					Detail: "no image to run: set spec.image, or spec.build to build one"}
 			}
-		}
-		if errs := v1alpha1.ValidateImage(image, imagePath); len(errs) > 0 {
-			return nil, specErrorFromFieldErrors(errs)
+			if errs := v1alpha1.ValidateImage(image, imagePath); len(errs) > 0 {
+				return nil, specErrorFromFieldErrors(errs)
+			}
 		}
 		out = append(out, makeContainer(c, image))
 	}

@@ -13,8 +13,8 @@ import (
 // startKnapp runs bin/knapp as a child process against s's control plane,
 // serving its webhooks there (so /proc measures all of knapp), with its
 // metrics, probe and hook ports off: nothing scrapes them, and two runs
-// must not collide. Its log goes to dir.
-func startKnapp(ctx context.Context, s *session, o *options, dir string, n int, extraArgs ...string) (*stack.Process, error) {
+// must not collide. Its log goes to dir, named knapp-<n><logSuffix>.log.
+func startKnapp(ctx context.Context, s *session, o *options, dir string, n int, logSuffix string, extraArgs ...string) (*stack.Process, error) {
 	// One proxy per control plane: a path is registered once, and a
 	// restarted knapp serves on the same port.
 	if s.hooks == nil {
@@ -34,7 +34,7 @@ func startKnapp(ctx context.Context, s *session, o *options, dir string, n int, 
 	args = append(args, extraArgs...)
 	p, err := stack.Knapp{
 		Bin: o.KnappBin, Dir: o.root, Kubeconfig: kubeconfig, Args: args,
-		LogFile: filepath.Join(dir, fmt.Sprintf("knapp-%d%s.log", n, logSuffix(extraArgs))),
+		LogFile: filepath.Join(dir, fmt.Sprintf("knapp-%d%s.log", n, logSuffix)),
 	}.Start()
 	if err != nil {
 		return nil, err
@@ -44,14 +44,6 @@ func startKnapp(ctx context.Context, s *session, o *options, dir string, n int, 
 		return nil, err
 	}
 	return p, nil
-}
-
-// logSuffix tells a restarted knapp's log from the first one's.
-func logSuffix(extraArgs []string) string {
-	if len(extraArgs) == 0 {
-		return ""
-	}
-	return "-restarted"
 }
 
 // writeKubeconfig provisions an admin user for knapp, as make dev does.

@@ -45,7 +45,7 @@ func (s *session) restartPhase(ctx context.Context, o *options, dir string, n in
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	start := time.Now()
-	knapp, err := startKnapp(ctx, s, o, dir, n, "--metrics-bind-address="+addr)
+	knapp, err := startKnapp(ctx, s, o, dir, n, "-restarted", "--metrics-bind-address="+addr)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -93,7 +93,7 @@ func runKnapp(ctx context.Context, o *options, dir string, n int) (r *KnappRun, 
 		return r, err
 	}
 	defer func() { err = errors.Join(err, s.stop()) }()
-	knapp, err := startKnapp(ctx, s, o, dir, n)
+	knapp, err := startKnapp(ctx, s, o, dir, n, "")
 	if err != nil {
 		return r, err
 	}
