@@ -44,10 +44,14 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 		return outcome{}, err
 	}
 	specName := resources.BuildWorkflowName(app, specTrigger(b))
-	if app.Status.Build == nil || app.Status.Build.SpecWorkflow != specName {
-		// The spec's build inputs changed since the last reconcile. If they
-		// were built before (a revision set back), that build is what the
-		// spec asks for now: make it the newest again.
+	retrigger, err := r.specBuildSetBack(ctx, app, workflows, specName)
+	if err != nil {
+		return outcome{}, err
+	}
+	if retrigger {
+		// The spec's build inputs changed since the last reconcile to inputs
+		// built before (a revision set back): that build is what the spec
+		// asks for now, so it becomes the newest again.
 		if err := r.retriggerBuild(ctx, app, workflows, specName); err != nil {
 			return outcome{}, err
 		}
@@ -198,6 +202,30 @@ func (r *Reconciler) buildWorkflows(ctx context.Context, app *v1alpha1.App) ([]w
 
 func sortNewestFirst(workflows []wfv1.Workflow) {
 	sort.SliceStable(workflows, func(i, j int) bool { return triggeredAt(&workflows[j]).Before(triggeredAt(&workflows[i])) })
+}
+
+// specBuildSetBack tells whether the spec's build exists but is not the
+// newest while the last reconcile recorded another spec build: the spec went
+// back to inputs built before. The cached App can lag behind the status the
+// last reconcile wrote, and retriggering on that stale view would let the
+// spec's build supersede a newer hook build, so the App is read live before
+// it is decided (rare: only when the cache says the inputs changed).
+func (r *Reconciler) specBuildSetBack(ctx context.Context, app *v1alpha1.App, workflows []wfv1.Workflow, specName string) (bool, error) {
+	recorded := func(a *v1alpha1.App) bool {
+		return a.Status.Build != nil && a.Status.Build.SpecWorkflow == specName
+	}
+	if recorded(app) || !hasWorkflow(workflows, specName) || workflows[0].Name == specName {
+		return false, nil
+	}
+	live := &v1alpha1.App{}
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(app), live); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Deleted meanwhile: the cached view decides, the builds go with it.
+			return true, nil
+		}
+		return false, fmt.Errorf("reading App %s/%s: %w", app.Namespace, app.Name, err)
+	}
+	return !recorded(live), nil
 }
 
 // retriggerBuild stamps the named build (if it exists) as triggered now.

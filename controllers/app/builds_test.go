@@ -719,3 +719,48 @@ func reconcileBuildsOf(r *Reconciler, app *v1alpha1.App) (string, error) {
 	o, err := r.reconcileBuilds(context.Background(), s)
 	return s.builtImage, report(&app.Status, v1alpha1.ConditionBuildSucceeded, o, err)
 }
+
+// A reconcile on a cached App older than the status the last reconcile
+// wrote must not take the spec's build for a revision set back: retriggering
+// it would make it supersede the hook build pushed since (the CI failure of
+// TestHookStartsABuildOfThePushedCommit). The live App decides.
+func TestReconcileBuildsRetriggersOnlyWhatTheLiveStatusSaysChanged(t *testing.T) {
+	tests := []struct {
+		name          string
+		liveSpecBuild func(spec, other string) string // the live status.build.specWorkflow; "" leaves status.build unset
+		wantNewest    func(spec, hook string) string
+	}{
+		{"the cache lags: the live status records the spec's build", func(spec, _ string) string { return spec }, func(_, hook string) string { return hook }},
+		{"the spec went back to main", func(_, other string) string { return other }, func(spec, _ string) string { return spec }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cached := buildTestApp("main")
+			spec := buildTestWorkflow(cached, "main", 0, wfv1.WorkflowRunning)
+			hook := buildTestWorkflow(cached, "4f2c1e9a8b7d6c5e4f3a2b1c0d9e8f7a6b5c4d3e", 1, "", buildFromHook, buildNamed("shop-hook"))
+			live := cached.DeepCopy()
+			live.Status.Build = &v1alpha1.BuildStatus{SpecWorkflow: tc.liveSpecBuild(spec.Name, "shop-release-2")}
+			c := buildTestClient(t, nil, spec, hook)
+			reader := fake.NewClientBuilder().WithScheme(buildTestScheme(t)).WithObjects(live).Build()
+			r := &Reconciler{Client: c, APIReader: reader, Recorder: events.NewFakeRecorder(100), Platform: platform.Default()}
+			if _, err := reconcileBuildsOf(r, cached); err != nil {
+				t.Logf("reconcileBuilds: %v", err)
+			}
+			want := tc.wantNewest(spec.Name, hook.Name)
+			if got := cached.Status.Build.Builds[0].Workflow; got != want {
+				t.Errorf("newest build %s, want %s", got, want)
+			}
+			stopped := &wfv1.Workflow{}
+			other := spec.Name
+			if want == spec.Name {
+				other = hook.Name
+			}
+			if err := c.Get(context.Background(), client.ObjectKey{Namespace: cached.Namespace, Name: other}, stopped); err != nil {
+				t.Fatal(err)
+			}
+			if stopped.Spec.Shutdown != wfv1.ShutdownStrategyTerminate {
+				t.Errorf("build %s is not stopped (shutdown %q): %s supersedes it", other, stopped.Spec.Shutdown, want)
+			}
+		})
+	}
+}
