@@ -99,6 +99,7 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 			}
 			names[c.Name] = true
 		}
+		errs = append(errs, validatePodRules(c, ip)...)
 	}
 	if sa := t.ServiceAccountName; sa != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(sa) {
@@ -110,6 +111,29 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 	}
 	if cc := t.ContainerConcurrency; cc != nil && (*cc < 0 || *cc > 1000) {
 		errs = append(errs, field.Invalid(p.Child("containerConcurrency"), *cc, "must be between 0 (no limit) and 1000"))
+	}
+	return errs
+}
+
+// validatePodRules are the rules of Kubernetes' pod validation that
+// Knative's own validation leaves to the apiserver (which would refuse only
+// the Deployment, long after the App was admitted): environment variable
+// names and port numbers. Knative's rules are checked on the Service the
+// App makes (resources.ValidateInKnative).
+func validatePodRules(c *Container, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i := range c.Env {
+		if n := c.Env[i].Name; n != "" {
+			if msgs := validation.IsEnvVarName(n); len(msgs) > 0 {
+				// apimachinery's message says what is allowed.
+				errs = append(errs, field.Invalid(p.Child("env").Index(i).Child("name"), n, strings.Join(msgs, "; ")))
+			}
+		}
+	}
+	for i := range c.Ports {
+		if n := c.Ports[i].ContainerPort; n < 1 || n > 65535 {
+			errs = append(errs, field.Invalid(p.Child("ports").Index(i).Child("containerPort"), n, "must be a port number between 1 and 65535"))
+		}
 	}
 	return errs
 }

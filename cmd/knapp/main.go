@@ -114,7 +114,7 @@ func run() error {
 	if err := knappmetrics.Register(ctrlmetrics.Registry, mgr.GetCache()); err != nil {
 		return fmt.Errorf("registering knapp's metrics: %w", err)
 	}
-	if err := setupWebhooks(mgr, &webhooks, cfg.LogRoot); err != nil {
+	if err := setupWebhooks(mgr, &webhooks, cfg); err != nil {
 		return err
 	}
 	if hookAddr != "0" {

@@ -9,6 +9,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/webhooks/serve"
 )
 
@@ -38,7 +39,7 @@ func (f *webhookFlags) serverOptions() webhook.Options {
 }
 
 // setupWebhooks registers the webhooks (package serve).
-func setupWebhooks(mgr ctrl.Manager, f *webhookFlags, logRoot string) error {
+func setupWebhooks(mgr ctrl.Manager, f *webhookFlags, cfg platform.Config) error {
 	if !f.enabled {
 		return nil
 	}
@@ -51,6 +52,6 @@ func setupWebhooks(mgr ctrl.Manager, f *webhookFlags, logRoot string) error {
 		SelfSigned: f.selfSigned,
 		Secret:     types.NamespacedName{Namespace: ns, Name: name},
 		ServiceDNS: f.serviceName,
-		LogRoot:    logRoot,
+		Platform:   cfg,
 	}, nil)
 }

@@ -47,7 +47,7 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *state) (outcome, e
 	defaulted := resources.KnativeDefaults(ctx, knativeCfg, want)
 
 	if existing == nil {
-		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
+		if err := resources.KnativeValidate(ctx, knativeCfg, app, defaulted); err != nil {
 			return outcome{}, err
 		}
 		return r.createService(ctx, s, want)
@@ -55,7 +55,7 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *state) (outcome, e
 	// Knative's validation is the costly part of a reconcile; what is
 	// already stored passed it, so only a Service about to be written needs it.
 	if resources.KnativeServiceNeedsUpdate(existing, defaulted) {
-		if err := resources.KnativeValidate(ctx, knativeCfg, defaulted); err != nil {
+		if err := resources.KnativeValidate(ctx, knativeCfg, app, defaulted); err != nil {
 			return outcome{}, err
 		}
 		// The defaulted Service, not want: Knative sets some defaults only

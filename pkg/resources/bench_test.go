@@ -37,7 +37,8 @@ func BenchmarkBuildService(b *testing.B) {
 // BenchmarkDefaultAndValidate measures Knative's defaulting and validation,
 // which every reconcile runs on the desired Service before comparing.
 func BenchmarkDefaultAndValidate(b *testing.B) {
-	ksvc, err := buildService(benchApp(), serviceInputs{Environment: prod, Revisions: sets.New("shop-00aaaaaaaa")})
+	app := benchApp()
+	ksvc, err := buildService(app, serviceInputs{Environment: prod, Revisions: sets.New("shop-00aaaaaaaa")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func BenchmarkDefaultAndValidate(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := DefaultAndValidate(ctx, cfg, ksvc); err != nil {
+		if _, err := DefaultAndValidate(ctx, cfg, app, ksvc); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -29,12 +29,12 @@ import (
 // as the reconciler does (controllers/app: builds, desired, routes, service,
 // schedules), with the platform's default configuration. They never panic
 // and refuse only with a SpecError naming a field. For an App the admission
-// webhook admits (after its defaulting), no builder refuses it for
-// InvalidSpec, the children's names are DNS labels, and Knative's own
-// SetDefaults and Validate accept the Service under any configuration the
-// webhook cannot rule out (clusterLimits); under a default install they
-// refuse only what the webhook warned about. Defaulting changes no Workflow
-// or PingSource. Seeds are in testdata/fuzz/FuzzBuilders.
+// webhook admits (after its defaulting) under a Knative configuration (a
+// default install's, or one that enables and raises what a cluster may:
+// clusterLimits), no builder refuses it for InvalidSpec, the children's
+// names are DNS labels, and Knative's own SetDefaults and Validate accept
+// the Service under that configuration. Defaulting changes no Workflow or
+// PingSource. Seeds are in testdata/fuzz/FuzzBuilders.
 func FuzzBuilders(f *testing.F) {
 	cfg := platform.Default()
 	envs := []platform.Environment{{}}
@@ -50,7 +50,12 @@ func FuzzBuilders(f *testing.F) {
 		}
 		defaulted := app.DeepCopy()
 		appvalidation.Default(defaulted)
-		admitted := len(appvalidation.Validate(defaulted)) == 0
+		ctx := context.Background()
+		admittedBy := map[*servingconfig.Config]bool{
+			defaultCfg: len(appvalidation.Validate(ctx, defaultCfg, defaulted)) == 0,
+			raisedCfg:  len(appvalidation.Validate(ctx, raisedCfg, defaulted)) == 0,
+		}
+		admitted := admittedBy[defaultCfg] || admittedBy[raisedCfg]
 		env := envs[int(envIndex)%len(envs)]
 
 		// Builds: the spec's Workflow, and its image when built.
@@ -97,11 +102,10 @@ func FuzzBuilders(f *testing.F) {
 			}
 		}
 		ksvc := resources.MakeKnativeService(app, tmpl, plan, resources.ServiceRouting{HoldsHost: holdsHost, ClusterLocal: routed})
-		if _, err := resources.DefaultAndValidate(context.Background(), raisedCfg, ksvc); err != nil && admitted {
-			t.Fatalf("the webhook admits the App and the builders accept it, but %v", err)
-		}
-		if _, err := resources.DefaultAndValidate(context.Background(), defaultCfg, ksvc); err != nil && admitted && len(appvalidation.Warnings(defaulted)) == 0 {
-			t.Fatalf("the webhook admits the App without a warning, but on a default install %v", err)
+		for cfg, admitted := range admittedBy {
+			if _, err := resources.DefaultAndValidate(ctx, cfg, app, ksvc); err != nil && admitted {
+				t.Fatalf("the webhook admits the App under a configuration and the builders accept it, but under it %v", err)
+			}
 		}
 
 		if errs := v1alpha1.ValidateSchedules(app.Spec.Schedules, field.NewPath("spec", "schedules")); len(errs) > 0 {
@@ -128,9 +132,8 @@ func FuzzBuilders(f *testing.F) {
 }
 
 // clusterLimits is Knative's default install with what a cluster may
-// enable or raise, and the App webhook therefore leaves to Knative (it warns
-// when a default install would refuse): longer request timeouts, probes in
-// sidecars, environment variables from the pod's fields.
+// enable or raise: longer request timeouts, probes in sidecars, environment
+// variables from the pod's fields.
 func clusterLimits(f *testing.F) *servingconfig.Config {
 	cfg, err := knativeconfig.FromData(map[string]map[string]string{
 		"config-defaults": {"max-revision-timeout-seconds": "3600"},

@@ -60,9 +60,9 @@ func assertGolden(t *testing.T, name string, obj any) {
 
 // assertKnativeAccepts runs Knative Serving's own SetDefaults and Validate,
 // as its webhook would with a default install's configuration.
-func assertKnativeAccepts(t *testing.T, ksvc *servingv1.Service) {
+func assertKnativeAccepts(t *testing.T, app *v1alpha1.App, ksvc *servingv1.Service) {
 	t.Helper()
-	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc); err != nil {
+	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), app, ksvc); err != nil {
 		t.Errorf("Knative refuses the generated Service: %v", err)
 	}
 }

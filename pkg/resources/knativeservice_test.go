@@ -104,7 +104,7 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 				t.Fatalf("MakeKnativeService: %v", err)
 			}
 			assertGolden(t, tc.name, ksvc)
-			assertKnativeAccepts(t, ksvc)
+			assertKnativeAccepts(t, tc.app, ksvc)
 		})
 	}
 }
@@ -204,10 +204,10 @@ func TestKnativeValidationRefusesInvalidService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc)
+	_, err = DefaultAndValidate(context.Background(), knativeconfig.Default(), app, ksvc)
 	var specErr *SpecError
-	if !errors.As(err, &specErr) || specErr.Reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(specErr.Detail, "port") {
-		t.Fatalf("want Knative to refuse two ports with an InvalidSpec error naming ports, got %v", err)
+	if !errors.As(err, &specErr) || specErr.Reason != v1alpha1.ReasonInvalidSpec || specErr.Field != "spec.template.containers[0].ports[1]" || !strings.Contains(specErr.Detail, "port") {
+		t.Fatalf("want Knative to refuse two ports with an InvalidSpec error naming the App's second port, got %v", err)
 	}
 }
 
@@ -218,14 +218,15 @@ func TestKnativeValidationUsesClusterConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ksvc, err := buildService(newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20)})), serviceInputs{})
+	app := newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20)}))
+	ksvc, err := buildService(app, serviceInputs{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), ksvc); err != nil {
+	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), app, ksvc); err != nil {
 		t.Fatalf("a default install accepts max-scale 20: %v", err)
 	}
-	if _, err := DefaultAndValidate(context.Background(), cfg, ksvc); err == nil || !strings.Contains(err.Error(), "max-scale") {
+	if _, err := DefaultAndValidate(context.Background(), cfg, app, ksvc); err == nil || !strings.HasPrefix(err.Error(), "spec.scaling.maxScale:") || !strings.Contains(err.Error(), "max-scale") {
 		t.Fatalf("want max-scale 20 refused under max-scale-limit 10, got %v", err)
 	}
 }

@@ -30,7 +30,7 @@ func desiredAndStored(t *testing.T, app *v1alpha1.App) (desired, defaulted, stor
 		t.Fatal(err)
 	}
 	desired = resources.MakeKnativeService(app, tmpl, resources.ReleasePlan{}, resources.ServiceRouting{HoldsHost: true})
-	defaulted, err = resources.DefaultAndValidate(context.Background(), knativeconfig.Default(), desired)
+	defaulted, err = resources.DefaultAndValidate(context.Background(), knativeconfig.Default(), app, desired)
 	if err != nil {
 		t.Fatal(err)
 	}

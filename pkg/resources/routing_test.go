@@ -66,7 +66,7 @@ func TestRoutingGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			ksvc := MakeKnativeService(app, tmpl, plan, ServiceRouting{HoldsHost: true, ClusterLocal: plan.Routed()})
-			assertKnativeAccepts(t, ksvc)
+			assertKnativeAccepts(t, app, ksvc)
 			out := routingGolden{Plan: plan, ServiceLabels: ksvc.Labels, Traffic: ksvc.Spec.Traffic}
 			if plan.Routed() {
 				out.VirtualService = MakeVirtualService(app, plan, cfg)

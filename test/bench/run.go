@@ -171,7 +171,7 @@ func runBaseline(ctx context.Context, o *options, n int) (r *BaselineRun, err er
 		return r, err
 	}
 	defer func() { err = errors.Join(err, s.stop()) }()
-	serve.Register(s.env, s.env.Client, s.env.Scheme, platform.Default().LogRoot)
+	serve.Register(s.env, s.env.Client, s.env.Scheme, platform.Default())
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	b := startBaseline(bctx, s, o.Workers, n+16)

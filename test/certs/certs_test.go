@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/yaml"
 
+	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/test/testenv"
 	"knapp.dev/knapp/webhooks/serve"
 )
@@ -70,7 +71,7 @@ func TestSelfSignedCertificatesArePatchedIntoTheWebhooks(t *testing.T) {
 	ready := make(chan struct{})
 	if err := serve.Setup(mgr, serve.Options{
 		CertDir: certDir, SelfSigned: true, Secret: secret,
-		ServiceDNS: "knapp-webhook.knapp-system.svc", LogRoot: "/var/log/knapp",
+		ServiceDNS: "knapp-webhook.knapp-system.svc", Platform: platform.Default(),
 	}, ready); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/test/testenv"
 	"knapp.dev/knapp/webhooks/serve"
 )
@@ -63,7 +64,9 @@ func run(m *testing.M) int {
 	k8s = env.Client
 
 	// The same registration as knapp's manager (webhooks/serve).
-	serve.Register(env, env.Client, env.Scheme, logRoot)
+	cfg := platform.Default()
+	cfg.LogRoot = logRoot
+	serve.Register(env, env.Client, env.Scheme, cfg)
 
 	return m.Run()
 }

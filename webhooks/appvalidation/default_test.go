@@ -27,7 +27,7 @@ func TestDefaultValues(t *testing.T) {
 			t.Errorf("schedule defaults: %+v", s)
 		}
 	}
-	if errs := Validate(app); len(errs) > 0 {
+	if errs := validate(app); len(errs) > 0 {
 		t.Errorf("the defaulted App is invalid: %v", errs.ToAggregate())
 	}
 }

@@ -30,7 +30,7 @@ func FuzzValidate(f *testing.F) {
 			return
 		}
 		old := app.DeepCopy()
-		for _, e := range Validate(&app) {
+		for _, e := range validate(&app) {
 			if e.Field == "" {
 				t.Errorf("error without a field: %v", e)
 			}
@@ -43,9 +43,9 @@ func FuzzValidate(f *testing.F) {
 		if !equality.Semantic.DeepEqual(once, &app) {
 			t.Errorf("Default is not idempotent on %s", data)
 		}
-		ValidateUpdate(old, &app)
-		UpdateWarnings(old, &app)
-		ValidateUpdate(&app, old)
-		UpdateWarnings(&app, old)
+		validateUpdate(old, &app)
+		updateWarnings(old, &app)
+		validateUpdate(&app, old)
+		updateWarnings(&app, old)
 	})
 }

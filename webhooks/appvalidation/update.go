@@ -1,12 +1,14 @@
 package appvalidation
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	servingconfig "knative.dev/serving/pkg/apis/config"
 
 	"knapp.dev/knapp/api/v1alpha1"
 )
@@ -22,14 +24,14 @@ import (
 // updates that do not touch the field, such as labels or a fix of another
 // field. UpdateWarnings reports such errors as warnings instead; the
 // reconciler reports them in status.
-func ValidateUpdate(old, new *v1alpha1.App) field.ErrorList {
+func ValidateUpdate(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) field.ErrorList {
 	if new == nil {
 		return nil
 	}
 	if old == nil {
-		return Validate(new)
+		return Validate(ctx, cfg, new)
 	}
-	errs := newErrors(old, new)
+	errs := newErrors(ctx, cfg, old, new)
 	spec, oldSpec := &new.Spec, &old.Spec
 	built := builtImage(old)
 	sp := field.NewPath("spec")
@@ -56,13 +58,13 @@ func ValidateUpdate(old, new *v1alpha1.App) field.ErrorList {
 }
 
 // newErrors are Validate's errors of new that old does not have.
-func newErrors(old, new *v1alpha1.App) field.ErrorList {
-	errs := Validate(new)
+func newErrors(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) field.ErrorList {
+	errs := Validate(ctx, cfg, new)
 	if len(errs) == 0 {
 		return nil
 	}
 	had := make(map[string]bool)
-	for _, e := range Validate(old) {
+	for _, e := range Validate(ctx, cfg, old) {
 		had[errorKey(e)] = true
 	}
 	var out field.ErrorList
@@ -79,13 +81,13 @@ func errorKey(e *field.Error) string {
 }
 
 // retainedErrors are Validate's errors of new that old has too.
-func retainedErrors(old, new *v1alpha1.App) field.ErrorList {
+func retainedErrors(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) field.ErrorList {
 	fresh := make(map[string]bool)
-	for _, e := range newErrors(old, new) {
+	for _, e := range newErrors(ctx, cfg, old, new) {
 		fresh[errorKey(e)] = true
 	}
 	var out field.ErrorList
-	for _, e := range Validate(new) {
+	for _, e := range Validate(ctx, cfg, new) {
 		if !fresh[errorKey(e)] {
 			out = append(out, e)
 		}
@@ -114,12 +116,6 @@ func Warnings(app *v1alpha1.App) []string {
 				"spec.template.containers[%d].ports: Knative sends requests to the container with the port, so this sidecar, not the app's own (first) container, takes the App's requests", i))
 		}
 	}
-	w = append(w, knativeFeatureWarnings(cs)...)
-	if ts := app.Spec.Template.TimeoutSeconds; ts != nil && *ts > knativeMaxRevisionTimeoutSeconds {
-		w = append(w, fmt.Sprintf(
-			"spec.template.timeoutSeconds: %d is above Knative's default max-revision-timeout-seconds (%d); Knative refuses it unless the cluster's config-defaults raises that limit",
-			*ts, knativeMaxRevisionTimeoutSeconds))
-	}
 	if s := app.Spec.Scaling; s != nil {
 		hpa := s.Metric == v1alpha1.ScalingMetricCPU || s.Metric == v1alpha1.ScalingMetricMemory
 		if s.Metric == v1alpha1.ScalingMetricMemory && s.Target != nil {
@@ -134,15 +130,11 @@ func Warnings(app *v1alpha1.App) []string {
 	return w
 }
 
-// knativeMaxRevisionTimeoutSeconds is Knative's default
-// max-revision-timeout-seconds (config-defaults).
-const knativeMaxRevisionTimeoutSeconds = 600
-
 // UpdateWarnings are Warnings of new, the errors new keeps from old (which
 // ValidateUpdate lets pass), and what the update changes that is allowed
 // but surprising: giving up a host, running spec.image instead of the built
 // image, changing spec.image while the built image runs.
-func UpdateWarnings(old, new *v1alpha1.App) []string {
+func UpdateWarnings(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) []string {
 	if new == nil {
 		return nil
 	}
@@ -150,7 +142,7 @@ func UpdateWarnings(old, new *v1alpha1.App) []string {
 	if old == nil {
 		return w
 	}
-	for _, e := range retainedErrors(old, new) {
+	for _, e := range retainedErrors(ctx, cfg, old, new) {
 		w = append(w, e.Error()+" (the stored App has this already; the update may keep it, but the App cannot run as asked until it is fixed)")
 	}
 	w = append(w, domainWarnings(old, new)...)

@@ -65,7 +65,7 @@ func TestValidateUpdate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := ValidateUpdate(tc.old, tc.new)
+			errs := validateUpdate(tc.old, tc.new)
 			if tc.field == "" {
 				if len(errs) > 0 {
 					t.Fatalf("want no errors, got %v", errs.ToAggregate())
@@ -87,7 +87,7 @@ func TestValidateUpdate(t *testing.T) {
 // not also Validate's generic "set spec.image or spec.build".
 func TestValidateUpdateRemovingBuildHasOneError(t *testing.T) {
 	old := validApp(withBuild, withBuiltImage, func(a *v1alpha1.App) { a.Spec.Image = "" })
-	errs := ValidateUpdate(old, validApp(withBuiltImage, func(a *v1alpha1.App) { a.Spec.Image = "" }))
+	errs := validateUpdate(old, validApp(withBuiltImage, func(a *v1alpha1.App) { a.Spec.Image = "" }))
 	if len(errs) != 1 || errs[0].Field != "spec.build" {
 		t.Errorf("want one error for spec.build, got %v", errs.ToAggregate())
 	}
@@ -126,7 +126,7 @@ func TestUpdateWarnings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := UpdateWarnings(tc.old, tc.new)
+			got := updateWarnings(tc.old, tc.new)
 			if len(tc.want) == 0 {
 				if len(got) > 0 {
 					t.Fatalf("want no warnings, got %q", got)

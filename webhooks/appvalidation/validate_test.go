@@ -99,7 +99,7 @@ func TestValidAppsPass(t *testing.T) {
 	}
 	for name, app := range tests {
 		t.Run(name, func(t *testing.T) {
-			if errs := Validate(app); len(errs) > 0 {
+			if errs := validate(app); len(errs) > 0 {
 				t.Errorf("Validate: %v", errs.ToAggregate())
 			}
 		})
@@ -165,25 +165,25 @@ func TestValidateRefusesBadApps(t *testing.T) {
 		{"sidecar without image", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Name: "proxy"})), "spec.template.containers[1].image", "names its image"},
 		{"sidecar bad image", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Image: "Proxy:1"})), "spec.template.containers[1].image", "not a valid image reference"},
 		{"duplicate container names", validApp(containers(v1alpha1.Container{Name: "app", Ports: port(8080)}, v1alpha1.Container{Name: "app", Image: "busybox"})), "spec.template.containers[1].name", "unique within the App"},
-		{"reserved container name", validApp(containers(v1alpha1.Container{Name: "queue-proxy"})), "spec.template.containers[0].name", "Knative's own container"},
-		{"two ports in one container", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 8081}}})), "spec.template.containers[0].ports[1]", "one port in total"},
-		{"ports in two containers", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Image: "busybox", Ports: port(9000)})), "spec.template.containers[1].ports[0]", "one port in total"},
+		{"reserved container name", validApp(containers(v1alpha1.Container{Name: "queue-proxy"})), "spec.template.containers[0].name", `"queue-proxy" is a reserved container name`},
+		{"two ports in one container", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080}, {ContainerPort: 8081}}})), "spec.template.containers[0].ports[1]", "Only a single port is allowed across all containers"},
+		{"ports in two containers", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Image: "busybox", Ports: port(9000)})), "spec.template.containers[1].ports[0]", "Only a single port is allowed across all containers"},
 		{"sidecars without a port", validApp(containers(v1alpha1.Container{}, v1alpha1.Container{Image: "busybox"})), "spec.template.containers[0].ports", "with sidecars Knative needs the port"},
 		{"port 0", validApp(containers(v1alpha1.Container{Ports: port(0)})), "spec.template.containers[0].ports[0].containerPort", "between 1 and 65535"},
 		{"port above 65535", validApp(containers(v1alpha1.Container{Ports: port(70000)})), "spec.template.containers[0].ports[0].containerPort", "between 1 and 65535"},
-		{"reserved port 8012", validApp(containers(v1alpha1.Container{Ports: port(8012)})), "spec.template.containers[0].ports[0].containerPort", "reserved by Knative's queue-proxy"},
-		{"reserved port 8013", validApp(containers(v1alpha1.Container{Ports: port(8013)})), "spec.template.containers[0].ports[0].containerPort", "8008, 8012, 8013, 8022, 9090, 9091"},
+		{"reserved port 8012", validApp(containers(v1alpha1.Container{Ports: port(8012)})), "spec.template.containers[0].ports[0].containerPort", "8012 is a reserved port, please use a different value"},
+		{"reserved port 8013", validApp(containers(v1alpha1.Container{Ports: port(8013)})), "spec.template.containers[0].ports[0].containerPort", "such as 8080"},
 		{"reserved port 8022", validApp(containers(v1alpha1.Container{Ports: port(8022)})), "spec.template.containers[0].ports[0].containerPort", "reserved"},
 		{"reserved port 9090", validApp(containers(v1alpha1.Container{Ports: port(9090)})), "spec.template.containers[0].ports[0].containerPort", "reserved"},
 		{"reserved port 9091", validApp(containers(v1alpha1.Container{Ports: port(9091)})), "spec.template.containers[0].ports[0].containerPort", "reserved"},
-		{"port name", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, Name: "http"}}})), "spec.template.containers[0].ports[0].name", `"h2c", "http1"`},
-		{"port protocol", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, Protocol: corev1.ProtocolUDP}}})), "spec.template.containers[0].ports[0].protocol", `supported values: "TCP"`},
-		{"host port", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 80}}})), "spec.template.containers[0].ports[0].hostPort", "host ports"},
+		{"port name", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, Name: "http"}}})), "spec.template.containers[0].ports[0]", "Name must be empty, or one of: 'h2c', 'http1'"},
+		{"port protocol", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, Protocol: corev1.ProtocolUDP}}})), "spec.template.containers[0].ports[0].protocol", "only TCP"},
+		{"host port", validApp(containers(v1alpha1.Container{Ports: []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 80}}})), "spec.template.containers[0].ports[0].hostPort", "does not allow this field"},
 		{"env name with =", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Name: "A=B"}}})), "spec.template.containers[0].env[0].name", "a valid environment variable name must consist of"},
 		{"env name starting with a digit", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Name: "OK"}, {Name: "1X"}}})), "spec.template.containers[0].env[1].name", "must not start with a digit"},
-		{"env name empty", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Value: "x"}}})), "spec.template.containers[0].env[0].name", "needs a name"},
-		{"env PORT in serving container", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Name: "PORT", Value: "1"}}})), "spec.template.containers[0].env[0].name", "is set by Knative"},
-		{"env K_SERVICE in sidecar", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Image: "busybox", Env: []corev1.EnvVar{{Name: "K_SERVICE"}}})), "spec.template.containers[1].env[0].name", "K_CONFIGURATION, K_REVISION, K_SERVICE"},
+		{"env name empty", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Value: "x"}}})), "spec.template.containers[0].env[0].name", "Required value"},
+		{"env PORT in serving container", validApp(containers(v1alpha1.Container{Env: []corev1.EnvVar{{Name: "PORT", Value: "1"}}})), "spec.template.containers[0].env[0].name", `"PORT" is a reserved environment variable`},
+		{"env K_SERVICE in sidecar", validApp(containers(v1alpha1.Container{Ports: port(8080)}, v1alpha1.Container{Image: "busybox", Env: []corev1.EnvVar{{Name: "K_SERVICE"}}})), "spec.template.containers[1].env[0].name", `"K_SERVICE" is a reserved environment variable`},
 		{"service account", validApp(func(a *v1alpha1.App) { a.Spec.Template.ServiceAccountName = "Shop_SA" }), "spec.template.serviceAccountName", "ServiceAccount name"},
 
 		// scaling
@@ -284,7 +284,7 @@ func TestValidateRefusesBadApps(t *testing.T) {
 		}
 		seen[tc.name] = true
 		t.Run(tc.name, func(t *testing.T) {
-			errs := Validate(tc.app)
+			errs := validate(tc.app)
 			if e := find(errs, tc.field); e == nil {
 				t.Fatalf("no error for %s; got %v", tc.field, errs.ToAggregate())
 			} else if !strings.Contains(e.Error(), tc.msg) {
@@ -308,7 +308,7 @@ func find(errs field.ErrorList, path string) *field.Error {
 // drag unrelated fields into the list.
 func TestValidateReportsOnlyTheFieldAtFault(t *testing.T) {
 	app := fullApp(func(a *v1alpha1.App) { a.Spec.Logs.Path = "/proc/self" })
-	errs := Validate(app)
+	errs := validate(app)
 	if len(errs) != 1 || errs[0].Field != "spec.logs.path" {
 		t.Errorf("want one error for spec.logs.path, got %v", errs.ToAggregate())
 	}
@@ -322,7 +322,7 @@ func TestValidateReportsEveryError(t *testing.T) {
 		a.Spec.Logs = &v1alpha1.Logs{Path: "relative"}
 		a.Spec.Schedules = []v1alpha1.Schedule{{Name: "n", Schedule: "nope"}}
 	})
-	errs := Validate(app)
+	errs := validate(app)
 	for _, f := range []string{"metadata.name", "spec.image", "spec.logs.path", "spec.schedules[0].schedule"} {
 		if find(errs, f) == nil {
 			t.Errorf("no error for %s in %v", f, errs.ToAggregate())
@@ -340,8 +340,6 @@ func TestWarnings(t *testing.T) {
 		{"sidecar takes the port", validApp(func(a *v1alpha1.App) {
 			a.Spec.Template.Containers = []v1alpha1.Container{{}, {Image: "proxy", Ports: []corev1.ContainerPort{{ContainerPort: 4180}}}}
 		}), []string{"spec.template.containers[1].ports: Knative sends requests to the container with the port"}},
-		{"timeout above Knative's default limit", validApp(func(a *v1alpha1.App) { a.Spec.Template.TimeoutSeconds = ptr.To[int64](900) }),
-			[]string{"spec.template.timeoutSeconds: 900 is above Knative's default max-revision-timeout-seconds (600)"}},
 		{"memory target is MiB", validApp(func(a *v1alpha1.App) {
 			a.Spec.Scaling = &v1alpha1.Scaling{Metric: v1alpha1.ScalingMetricMemory, Target: ptr.To[int32](80), MinScale: ptr.To[int32](0)}
 		}), []string{"80 means 80Mi", "spec.scaling.minScale: metric memory scales with the Horizontal Pod Autoscaler, which does not scale to zero"}},

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	servingconfig "knative.dev/serving/pkg/apis/config"
 	"net/http"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -29,25 +30,33 @@ const (
 var GroupKind = v1alpha1.GroupVersion.WithKind("App").GroupKind()
 
 // Validator is the App's admission.CustomValidator: Validate on create,
-// ValidateUpdate on update, nothing on delete. Its errors are one 422
-// Invalid naming every field, as the apiserver's own validation reports
-// them, so kubectl prints each; its warnings are Warnings and
-// UpdateWarnings.
-type Validator struct{}
+// ValidateUpdate on update, nothing on delete, under the Knative
+// configuration KnativeConfig gives. Its errors are one 422 Invalid naming
+// every field, as the apiserver's own validation reports them, so kubectl
+// prints each; its warnings are Warnings and UpdateWarnings. Without the
+// configuration (a config map that does not parse, the API unreachable) it
+// refuses with a 500 saying so: Knative would refuse the Service as well.
+type Validator struct {
+	KnativeConfig KnativeConfig
+}
 
 var _ admission.CustomValidator = Validator{}
 
 // ValidateCreate implements admission.CustomValidator.
-func (Validator) ValidateCreate(_ context.Context, obj runtime.Object) (admission.Warnings, error) {
+func (v Validator) ValidateCreate(ctx context.Context, obj runtime.Object) (admission.Warnings, error) {
 	app, err := asApp(obj)
 	if err != nil {
 		return nil, err
 	}
-	return Warnings(app), invalid(app, Validate(app))
+	cfg, err := v.knativeConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Warnings(app), invalid(app, Validate(ctx, cfg, app))
 }
 
 // ValidateUpdate implements admission.CustomValidator.
-func (Validator) ValidateUpdate(_ context.Context, oldObj, newObj runtime.Object) (admission.Warnings, error) {
+func (v Validator) ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Object) (admission.Warnings, error) {
 	old, err := asApp(oldObj)
 	if err != nil {
 		return nil, err
@@ -56,7 +65,23 @@ func (Validator) ValidateUpdate(_ context.Context, oldObj, newObj runtime.Object
 	if err != nil {
 		return nil, err
 	}
-	return UpdateWarnings(old, app), invalid(app, ValidateUpdate(old, app))
+	cfg, err := v.knativeConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return UpdateWarnings(ctx, cfg, old, app), invalid(app, ValidateUpdate(ctx, cfg, old, app))
+}
+
+func (v Validator) knativeConfig(ctx context.Context) (*servingconfig.Config, error) {
+	source := v.KnativeConfig
+	if source == nil {
+		source = DefaultKnativeConfig
+	}
+	cfg, err := source(ctx)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return cfg, nil
 }
 
 // ValidateDelete implements admission.CustomValidator; every App may go.
@@ -96,9 +121,9 @@ func invalid(app *v1alpha1.App, errs field.ErrorList) error {
 }
 
 // NewValidatingWebhook is the validating webhook's handler, to serve at
-// ValidatePath.
-func NewValidatingWebhook(scheme *runtime.Scheme) *admission.Webhook {
-	wh := admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{})
+// ValidatePath, checking Apps under the Knative configuration knative gives.
+func NewValidatingWebhook(scheme *runtime.Scheme, knative KnativeConfig) *admission.Webhook {
+	wh := admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{KnativeConfig: knative})
 	wh.Handler = countedValidation{wh.Handler}
 	return wh
 }
@@ -146,8 +171,9 @@ type Registrar interface {
 }
 
 // Register serves both webhooks on server, at ValidatePath and DefaultPath.
-// scheme must know the App (v1alpha1.AddToScheme).
-func Register(server Registrar, scheme *runtime.Scheme) {
-	server.Register(ValidatePath, NewValidatingWebhook(scheme))
+// scheme must know the App (v1alpha1.AddToScheme); knative gives the
+// Knative configuration Apps are checked under.
+func Register(server Registrar, scheme *runtime.Scheme, knative KnativeConfig) {
+	server.Register(ValidatePath, NewValidatingWebhook(scheme, knative))
 	server.Register(DefaultPath, NewDefaultingWebhook(scheme))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	servingconfig "knative.dev/serving/pkg/apis/config"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -32,7 +34,7 @@ func TestValidatorCreate(t *testing.T) {
 	bad := validApp(func(a *v1alpha1.App) {
 		a.Spec.Image = "UPPER"
 		a.Spec.Logs = &v1alpha1.Logs{Path: "/"}
-		a.Spec.Template.TimeoutSeconds = ptr.To[int64](900)
+		a.Spec.Scaling = &v1alpha1.Scaling{Metric: v1alpha1.ScalingMetricMemory, Target: ptr.To[int32](80)}
 	})
 	warnings, err = Validator{}.ValidateCreate(ctx, bad)
 	if !apierrors.IsInvalid(err) {
@@ -49,7 +51,7 @@ func TestValidatorCreate(t *testing.T) {
 	if strings.Join(fields, " ") != "spec.image spec.logs.path" {
 		t.Errorf("causes name %q, want spec.image and spec.logs.path", fields)
 	}
-	if len(warnings) != 1 || !strings.Contains(warnings[0], "timeoutSeconds") {
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "80 means 80Mi") {
 		t.Errorf("warnings %q", warnings)
 	}
 }
@@ -171,7 +173,7 @@ func reviewRaw(t *testing.T, mux http.Handler, path string, op admissionv1.Opera
 // with every field, warnings, and a patch with the defaults.
 func TestRegisterServesAdmissionReviews(t *testing.T) {
 	server := webhook.NewServer(webhook.Options{})
-	Register(server, testScheme(t))
+	Register(server, testScheme(t), DefaultKnativeConfig)
 	mux := server.WebhookMux()
 
 	resp := review(t, mux, ValidatePath, admissionv1.Create, nil, validApp(func(a *v1alpha1.App) {
@@ -262,5 +264,19 @@ func TestRegisterServesAdmissionReviews(t *testing.T) {
 	resp = review(t, mux, DefaultPath, admissionv1.Update, defaulted, defaulted)
 	if !resp.Allowed || len(resp.Patch) > 0 {
 		t.Errorf("defaulted App: %+v", resp)
+	}
+}
+
+// Without the cluster's Knative configuration the App cannot be checked
+// against Knative's rules: a 500 saying why, never an admission by default.
+func TestValidatorRefusesWithoutTheKnativeConfig(t *testing.T) {
+	v := Validator{KnativeConfig: func(context.Context) (*servingconfig.Config, error) {
+		return nil, errors.New("knative-serving/config-features: bad")
+	}}
+	if _, err := v.ValidateCreate(context.Background(), validApp()); !apierrors.IsInternalError(err) || !strings.Contains(err.Error(), "config-features") {
+		t.Errorf("create: want a 500 naming config-features, got %v", err)
+	}
+	if _, err := v.ValidateUpdate(context.Background(), validApp(), validApp()); !apierrors.IsInternalError(err) {
+		t.Errorf("update: want a 500, got %v", err)
 	}
 }

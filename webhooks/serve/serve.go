@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
+	"knapp.dev/knapp/pkg/platform"
 	"knapp.dev/knapp/webhooks/appvalidation"
 	"knapp.dev/knapp/webhooks/podlogs"
 )
@@ -34,8 +35,9 @@ type Options struct {
 	Secret types.NamespacedName
 	// ServiceDNS is the webhook Service's DNS name, for the certificate.
 	ServiceDNS string
-	// LogRoot is the platform's node directory for pod logs.
-	LogRoot string
+	// Platform gives the node directory for pod logs and Knative Serving's
+	// namespace, whose configuration Apps are checked under.
+	Platform platform.Config
 }
 
 // Setup registers the webhooks on mgr's webhook server; with SelfSigned,
@@ -43,7 +45,7 @@ type Options struct {
 // closed when they are registered.
 func Setup(mgr ctrl.Manager, o Options, ready chan<- struct{}) error {
 	register := func() {
-		Register(mgr.GetWebhookServer(), mgr.GetClient(), mgr.GetScheme(), o.LogRoot)
+		Register(mgr.GetWebhookServer(), mgr.GetClient(), mgr.GetScheme(), o.Platform)
 		if ready != nil {
 			close(ready)
 		}
@@ -64,14 +66,16 @@ func Setup(mgr ctrl.Manager, o Options, ready chan<- struct{}) error {
 }
 
 // Register serves knapp's three webhooks on server: the pod log injection
-// (reading Apps through apps) and the App's validation and defaulting.
-func Register(server appvalidation.Registrar, apps client.Reader, scheme *runtime.Scheme, logRoot string) {
+// and the App's validation and defaulting, reading Apps and Knative's
+// config maps through reader (the manager's cache, narrowed as the
+// reconciler's).
+func Register(server appvalidation.Registrar, reader client.Reader, scheme *runtime.Scheme, cfg platform.Config) {
 	server.Register(podlogs.Path, &admission.Webhook{Handler: &podlogs.Handler{
-		Apps:    podlogs.ClientApps{Reader: apps},
-		Config:  podlogs.Config{LogRoot: logRoot},
+		Apps:    podlogs.ClientApps{Reader: reader},
+		Config:  podlogs.Config{LogRoot: cfg.LogRoot},
 		Decoder: admission.NewDecoder(scheme),
 	}})
-	appvalidation.Register(server, scheme)
+	appvalidation.Register(server, scheme, appvalidation.ClusterKnativeConfig(reader, cfg.KnativeServingNamespace))
 }
 
 // Rotator is the cert-controller rotator for knapp's webhooks.
