@@ -4,8 +4,10 @@
 // at fault named and what is allowed, so that `kubectl apply` refuses a bad
 // App at once instead of the reconciler reporting InvalidSpec in status
 // later: the App's own rules (v1alpha1.App.Validate, which the reconciler
-// applies too) and Knative Serving's rules for the pod. Rules that depend
-// on other objects (which revisions exist, who holds a host) stay with the
+// applies too) and Knative Serving's own rules, run on the Service the
+// builders make under the cluster's Knative configuration
+// (resources.ValidateInKnative, KnativeConfig). Rules that depend on other
+// objects (which revisions exist, who holds a host) stay with the
 // reconciler.
 //
 // ValidateUpdate adds the rules of a change: an update may not leave the App
@@ -20,5 +22,6 @@
 // CustomDefaulter; Register serves them on a webhook server at ValidatePath
 // and DefaultPath, which config/webhook/appvalidation.yaml names:
 //
-//	appvalidation.Register(mgr.GetWebhookServer(), mgr.GetScheme())
+//	appvalidation.Register(mgr.GetWebhookServer(), mgr.GetScheme(),
+//		appvalidation.ClusterKnativeConfig(mgr.GetClient(), "knative-serving"))
 package appvalidation
