@@ -30,5 +30,6 @@ for crd in config/crd/bases/*.yaml; do
 	copy "$crd" "crds/$(basename "$crd")"
 done
 copy config/rbac/role.yaml rbac/role.yaml
+copy config/rbac/tenant-roles.yaml rbac/tenant-roles.yaml
 copy config/build/knapp-build.yaml build/knapp-build.yaml
 copy config/build/executor-rbac.yaml build/executor-rbac.yaml
