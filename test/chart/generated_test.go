@@ -45,6 +45,36 @@ func TestManagerRulesMatchConfig(t *testing.T) {
 	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
 }
 
+// TestTenantRolesMatchConfig: the tenant roles are config/rbac's, aggregate
+// into Kubernetes' admin, edit and view, and grant nothing but Apps: never
+// apps/status, which holds host claims and the built image.
+func TestTenantRolesMatchConfig(t *testing.T) {
+	wants := decodeFile[rbacv1.ClusterRole](t, repoPath(t, "config", "rbac", "tenant-roles.yaml"))
+	aggregates := map[string][]string{"knapp-app-edit": {"admin", "edit"}, "knapp-app-view": {"view"}}
+	if len(wants) != len(aggregates) {
+		t.Fatalf("config/rbac/tenant-roles.yaml has %d roles, want %d", len(wants), len(aggregates))
+	}
+	r := render(t, "")
+	for _, want := range wants {
+		var got rbacv1.ClusterRole
+		decodeStrict(t, r.Get(t, "ClusterRole", want.Name), &got)
+		if !equality.Semantic.DeepEqual(got.Rules, want.Rules) {
+			t.Errorf("ClusterRole %s rules %v, want config/rbac's %v", want.Name, got.Rules, want.Rules)
+		}
+		checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
+		for _, to := range aggregates[want.Name] {
+			if got.Labels["rbac.authorization.k8s.io/aggregate-to-"+to] != "true" {
+				t.Errorf("ClusterRole %s does not aggregate to %s", want.Name, to)
+			}
+		}
+		for _, rule := range got.Rules {
+			if !slices.Equal(rule.APIGroups, []string{"knapp.dev"}) || !slices.Equal(rule.Resources, []string{"apps"}) {
+				t.Errorf("ClusterRole %s grants more than Apps: %+v", want.Name, rule)
+			}
+		}
+	}
+}
+
 // TestBuildTemplateMatchesConfig: the ClusterWorkflowTemplate is
 // config/build/knapp-build.yaml's, Argo's {{...}} references untouched.
 func TestBuildTemplateMatchesConfig(t *testing.T) {
