@@ -31,5 +31,6 @@ for crd in config/crd/bases/*.yaml; do
 done
 copy config/rbac/role.yaml rbac/role.yaml
 copy config/rbac/tenant-roles.yaml rbac/tenant-roles.yaml
+copy config/policy/domain-keys.yaml policy/domain-keys.yaml
 copy config/build/knapp-build.yaml build/knapp-build.yaml
 copy config/build/executor-rbac.yaml build/executor-rbac.yaml

@@ -33,6 +33,10 @@ var goTypes = map[[2]string]func() any{
 	{"admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"}:   func() any { return &admissionregistrationv1.MutatingWebhookConfiguration{} },
 	{"admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"}: func() any { return &admissionregistrationv1.ValidatingWebhookConfiguration{} },
 	{"argoproj.io/v1alpha1", "ClusterWorkflowTemplate"}:                   func() any { return &wfv1.ClusterWorkflowTemplate{} },
+	{"admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"}:      func() any { return &admissionregistrationv1.ValidatingAdmissionPolicy{} },
+	{"admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"}: func() any {
+		return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
+	},
 }
 
 var unstructuredKinds = map[[2]string]bool{

@@ -31,6 +31,9 @@ func TestDefaults(t *testing.T) {
 		"PodDisruptionBudget/" + namespace + "/knapp",
 		"Service/" + namespace + "/knapp-hooks", "Service/" + namespace + "/knapp-metrics",
 		"ClusterWorkflowTemplate//knapp-build",
+		"ClusterRole//knapp-app-edit", "ClusterRole//knapp-app-view",
+		"ValidatingAdmissionPolicy//knapp-domain-keys", "ValidatingAdmissionPolicyBinding//knapp-domain-keys",
+		"ConfigMap/" + namespace + "/knapp-trusted-identities",
 	}
 	want = append(append(want, selfSignedObjects...), webhookObjects...)
 	if got := r.Names(); !sameSet(got, want) {

@@ -156,3 +156,51 @@ func checkAddedMetadata(t *testing.T, got, want metav1.ObjectMeta, annotations m
 		t.Errorf("%s annotations %v, want %v", got.Name, got.Annotations, wantAnnotations)
 	}
 }
+
+// TestDomainKeysPolicyMatchesConfig: the policy and its binding are
+// config/policy's; the binding's parameter and the ConfigMap move to the
+// release's namespace, which names the release's ServiceAccount and the
+// trusted usernames; policies.enabled=false renders none of it.
+func TestDomainKeysPolicyMatchesConfig(t *testing.T) {
+	cfg, err := parseManifestFile(repoPath(t, "config", "policy", "domain-keys.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := render(t, "policies: {trustedUsernames: [system:serviceaccount:knative-serving:controller, ops@example.com]}")
+	for _, want := range cfg {
+		ns := ""
+		if want.GetKind() == "ConfigMap" {
+			ns = namespace
+		}
+		got, ok := r.Find(want.GetKind(), want.GetName(), ns)
+		if !ok {
+			t.Errorf("%s %s is not rendered", want.GetKind(), want.GetName())
+			continue
+		}
+		switch want.GetKind() {
+		case "ValidatingAdmissionPolicy":
+			if !equality.Semantic.DeepEqual(got.Object["spec"], want.Object["spec"]) {
+				t.Errorf("the rendered policy's spec differs from config/policy: run make manifests (hack/chart-sync.sh)")
+			}
+		case "ValidatingAdmissionPolicyBinding":
+			spec := got.Object["spec"].(map[string]any)
+			if ref := spec["paramRef"].(map[string]any); ref["namespace"] != namespace || ref["name"] != "knapp-trusted-identities" || ref["parameterNotFoundAction"] != "Deny" {
+				t.Errorf("binding paramRef %v", ref)
+			}
+		case "ConfigMap":
+			data := got.Object["data"].(map[string]any)
+			if want := "system:serviceaccount:" + namespace + ":knapp,system:serviceaccount:knative-serving:controller,ops@example.com"; data["usernames"] != want {
+				t.Errorf("trusted usernames %q, want %q", data["usernames"], want)
+			}
+		}
+	}
+	off := render(t, "policies: {enabled: false}")
+	for _, kind := range []string{"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
+		if n := len(off.Kind(kind)); n != 0 {
+			t.Errorf("policies.enabled=false renders %d %s", n, kind)
+		}
+	}
+	if _, ok := off.Find("ConfigMap", "knapp-trusted-identities", namespace); ok {
+		t.Error("policies.enabled=false renders the trusted identities")
+	}
+}
