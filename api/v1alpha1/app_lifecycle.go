@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,6 +76,12 @@ const (
 // asks for; status.domainConflict names it.
 const ReasonDomainConflict = "DomainConflict"
 
+// ReasonHostServedElsewhere (DomainReady): the App holds its host, but a
+// Knative Route that is not the App's serves it too (made past admission,
+// for example on a cluster without knapp's policies); requests may reach
+// either.
+const ReasonHostServedElsewhere = "HostServedElsewhere"
+
 // Reasons of BuildSucceeded.
 const (
 	// ReasonBuildSucceeded: the newest build pushed its image.
@@ -118,6 +125,19 @@ func (s *AppStatus) MarkDomainConflict(host string, holder types.NamespacedName)
 	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonDomainConflict, fmt.Sprintf(
 		"The host %s is held by App %s, which claimed it first; this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.",
 		host, holder))
+}
+
+// MarkHostServedElsewhere records that the App holds host but Knative
+// Routes other than its own serve it too (routes, sorted).
+func (s *AppStatus) MarkHostServedElsewhere(host string, routes []types.NamespacedName) {
+	names := make([]string, len(routes))
+	for i, r := range routes {
+		names[i] = r.String()
+	}
+	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonHostServedElsewhere, fmt.Sprintf(
+		"This App holds the host %s, but Knative Route %s, not this App's, serves it too, so requests may reach either; "+
+			"a platform admin should delete it (knapp's policy knapp-domain-keys keeps tenants from making such Routes).",
+		host, strings.Join(names, ", ")))
 }
 
 // NotOwnedMessage is the message of a condition with reason NotOwned: a

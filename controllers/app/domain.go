@@ -6,10 +6,12 @@ import (
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources/names"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
 // hostIndex indexes Apps by the first label of the host they ask for; all
@@ -44,8 +46,47 @@ func (r *Reconciler) reconcileDomain(ctx context.Context, s *state) (outcome, er
 		app.Status.Domain = &v1alpha1.DomainStatus{Host: host, ClaimedAt: metav1.Now()}
 	}
 	s.holdsHost = true
-	app.Status.MarkDomainReady(host)
+	others, err := r.otherRoutesServing(ctx, app, host)
+	if err != nil {
+		return outcome{}, err
+	}
+	if len(others) > 0 {
+		app.Status.MarkHostServedElsewhere(host, others)
+	} else {
+		app.Status.MarkDomainReady(host)
+	}
 	return outcomeOf(app.Status.GetCondition(v1alpha1.ConditionDomainReady)), nil
+}
+
+// routeHostIndex indexes Knative Routes by the host of their status.url:
+// what Knative serves them at.
+const routeHostIndex = "status.url.host"
+
+func indexRouteHost(obj client.Object) []string {
+	route, ok := obj.(*servingv1.Route)
+	if !ok || route.Status.URL == nil || route.Status.URL.Host == "" {
+		return nil
+	}
+	return []string{route.Status.URL.Host}
+}
+
+// otherRoutesServing are the Knative Routes anywhere in the cluster that
+// Knative serves at host and that are not the App's own (the Route of its
+// Service, which has the App's name and namespace).
+func (r *Reconciler) otherRoutesServing(ctx context.Context, app *v1alpha1.App, host string) ([]types.NamespacedName, error) {
+	routes := &servingv1.RouteList{}
+	if err := r.Client.List(ctx, routes, client.MatchingFields{routeHostIndex: host}); err != nil {
+		return nil, fmt.Errorf("listing Knative Routes served at %s: %w", host, err)
+	}
+	own := types.NamespacedName{Namespace: app.Namespace, Name: names.KnativeService(app)}
+	var others []types.NamespacedName
+	for i := range routes.Items {
+		if key := client.ObjectKeyFromObject(&routes.Items[i]); key != own {
+			others = append(others, key)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].String() < others[j].String() })
+	return others, nil
 }
 
 // domainHolder picks which of the Apps asking for host holds it: one that

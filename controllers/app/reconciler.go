@@ -34,6 +34,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=knapp.dev,resources=apps/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=services,verbs=get;list;watch;create;update
 // +kubebuilder:rbac:groups=serving.knative.dev,resources=revisions,verbs=get;list;watch
+// +kubebuilder:rbac:groups=serving.knative.dev,resources=routes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=networking.istio.io,resources=virtualservices,verbs=get;list;watch;create;update;delete
 // +kubebuilder:rbac:groups=argoproj.io,resources=workflows,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=argoproj.io,resources=workflowtemplates;clusterworkflowtemplates,verbs=get

@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -41,12 +43,33 @@ func CacheOptions(cfg platform.Config) cache.Options {
 		&wfv1.Workflow{}:          {Label: labels.NewSelector().Add(*hasApp)},
 		&resources.PingSource{}:   {Label: labels.NewSelector().Add(*hasApp)},
 		&corev1.ConfigMap{}:       {Namespaces: map[string]cache.Config{cfg.KnativeServingNamespace: {}}},
+		// Every Route of the cluster, to notice one served at an App's host;
+		// only the host is kept.
+		&servingv1.Route{}: {Transform: routeHostOnly},
 	}}
+}
+
+// routeHostOnly keeps of a Route its identity and status.url.
+func routeHostOnly(obj any) (any, error) {
+	route, ok := obj.(*servingv1.Route)
+	if !ok {
+		return obj, nil
+	}
+	kept := &servingv1.Route{TypeMeta: route.TypeMeta, ObjectMeta: metav1.ObjectMeta{
+		Namespace: route.Namespace, Name: route.Name, UID: route.UID, ResourceVersion: route.ResourceVersion,
+		Generation: route.Generation, CreationTimestamp: route.CreationTimestamp, DeletionTimestamp: route.DeletionTimestamp,
+		Labels: route.Labels, OwnerReferences: route.OwnerReferences,
+	}}
+	kept.Status.URL = route.Status.URL
+	return kept, nil
 }
 
 // SetupWithManager registers the reconciler and what wakes it up.
 func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.App{}, hostIndex, indexHost); err != nil {
+		return err
+	}
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &servingv1.Route{}, routeHostIndex, indexRouteHost); err != nil {
 		return err
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
@@ -74,6 +97,10 @@ func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) err
 		// By name, not by owner: a Service of the App's name that the App does
 		// not own must wake it too, so that it takes the name when it is freed.
 		Watches(&servingv1.Service{}, handler.EnqueueRequestsFromMapFunc(sameName)).
+		// Any Route in the cluster served at an App's host wakes the Apps
+		// asking for it: one that is not the holder's is reported.
+		Watches(&servingv1.Route{}, handler.EnqueueRequestsFromMapFunc(r.appsOfRouteHost),
+			builder.WithPredicates(routeHostChanged())).
 		Watches(&servingv1.Revision{}, handler.EnqueueRequestsFromMapFunc(appOfRevision),
 			builder.WithPredicates(createOrDelete())).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.appsInNamespace),
@@ -134,6 +161,31 @@ func (r *Reconciler) appsSharingHost(ctx context.Context, obj client.Object) []r
 		return nil
 	}
 	return r.listApps(ctx, client.MatchingFields{hostIndex: app.HostLabel()})
+}
+
+// appsOfRouteHost wakes the Apps asking for the platform host a Route is
+// served at.
+func (r *Reconciler) appsOfRouteHost(ctx context.Context, obj client.Object) []reconcile.Request {
+	route, ok := obj.(*servingv1.Route)
+	if !ok || route.Status.URL == nil {
+		return nil
+	}
+	label, ok := strings.CutSuffix(route.Status.URL.Host, "."+r.Platform.Domain())
+	if !ok || strings.Contains(label, ".") {
+		return nil
+	}
+	return r.listApps(ctx, client.MatchingFields{hostIndex: label})
+}
+
+// routeHostChanged passes the Route events that change which hosts are
+// served: creates, deletes and a changed status.url.
+func routeHostChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return !equality.Semantic.DeepEqual(indexRouteHost(e.ObjectOld), indexRouteHost(e.ObjectNew))
+		},
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
 }
 
 func (r *Reconciler) appsInNamespace(ctx context.Context, obj client.Object) []reconcile.Request {

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knative.dev/pkg/apis"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -137,4 +139,38 @@ func oneHolder(ctx context.Context, apps []*v1alpha1.App, label string) error {
 		}
 	}
 	return nil
+}
+
+// A Knative Route that is not the App's but is served at the App's host (one
+// made past admission, say on a cluster without knapp's policies) is
+// noticed wherever it is: DomainReady turns False naming it, and True again
+// once it is gone.
+func TestARouteServedAtTheAppsHostIsReported(t *testing.T) {
+	t.Parallel()
+	a := newApp(newNamespace(t, nil), "shop")
+	create(t, a)
+	held := waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+
+	thiefNS := newNamespace(t, nil)
+	route := &servingv1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: thiefNS, Name: "thief"}}
+	create(t, route)
+	eventually(t, "the thief's Route served at "+held.Status.Domain.Host, func(ctx context.Context) error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(route), route); err != nil {
+			return err
+		}
+		route.Status.URL = &apis.URL{Scheme: "http", Host: held.Status.Domain.Host}
+		return k8s.Status().Update(ctx, route)
+	})
+	got := waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionFalse, v1alpha1.ReasonHostServedElsewhere))
+	if c := got.Status.GetCondition(v1alpha1.ConditionDomainReady); !strings.Contains(c.Message, "Knative Route "+thiefNS+"/thief") {
+		t.Errorf("DomainReady %q does not name the Route", c.Message)
+	}
+	if got.Status.Domain == nil || got.Status.Domain.Host != held.Status.Domain.Host {
+		t.Errorf("the App no longer holds its host: %+v", got.Status.Domain)
+	}
+
+	if err := k8s.Delete(context.Background(), route); err != nil {
+		t.Fatal(err)
+	}
+	waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionDomainReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
 }

@@ -7,6 +7,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
+	servingv1beta1 "knative.dev/serving/pkg/apis/serving/v1beta1"
 
 	knappv1alpha1 "knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources"
@@ -20,6 +21,7 @@ func NewScheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(knappv1alpha1.AddToScheme(s))
 	utilruntime.Must(servingv1.AddToScheme(s))
+	utilruntime.Must(servingv1beta1.AddToScheme(s))
 	utilruntime.Must(istionetworkingv1.AddToScheme(s))
 	utilruntime.Must(argov1alpha1.AddToScheme(s))
 	utilruntime.Must(resources.AddPingSourceToScheme(s))
