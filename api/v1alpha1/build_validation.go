@@ -61,6 +61,9 @@ func validateGitURL(raw string, p *field.Path) field.ErrorList {
 	if strings.ContainsFunc(raw, isSpaceOrControl) {
 		return field.ErrorList{field.Invalid(p, raw, "must not contain spaces or control characters")}
 	}
+	if msg := argoTemplateProblem(raw); msg != "" {
+		return field.ErrorList{field.Invalid(p, raw, msg)}
+	}
 	scheme, _, hasScheme := strings.Cut(raw, "://")
 	if !hasScheme {
 		if scpLikeGitURL.MatchString(raw) {
@@ -103,6 +106,9 @@ func validateRelativePath(s string, p *field.Path) field.ErrorList {
 	if strings.ContainsFunc(s, isControl) || strings.Contains(s, `\`) {
 		return field.ErrorList{field.Invalid(p, s, `must not contain control characters or \`)}
 	}
+	if msg := argoTemplateProblem(s); msg != "" {
+		return field.ErrorList{field.Invalid(p, s, msg)}
+	}
 	for _, part := range strings.Split(s, "/") {
 		if part == ".." {
 			return field.ErrorList{field.Invalid(p, s, "must not contain '..': the path must stay within the repository")}
@@ -114,13 +120,19 @@ func validateRelativePath(s string, p *field.Path) field.ErrorList {
 // validateGitRef checks a branch, tag or commit by git's rules for ref names
 // (git check-ref-format), and refuses a leading - (git would read an option).
 func validateGitRef(s string, p *field.Path) field.ErrorList {
-	if msg := gitRefProblem(s); msg != "" {
+	if msg := GitRefProblem(s); msg != "" {
 		return field.ErrorList{field.Invalid(p, s, "not a valid git branch, tag or commit: "+msg)}
 	}
 	return nil
 }
 
-func gitRefProblem(s string) string {
+// GitRefProblem says why s can be no git branch, tag or commit that a build
+// may be given ("" when it can): git's rules, and no Argo template syntax.
+// The hook API checks a pushed revision with it too.
+func GitRefProblem(s string) string {
+	if msg := argoTemplateProblem(s); msg != "" {
+		return msg
+	}
 	switch {
 	case s == "@":
 		return "must not be @"
@@ -143,6 +155,16 @@ func gitRefProblem(s string) string {
 		if strings.HasPrefix(part, ".") || strings.HasSuffix(part, ".lock") {
 			return "no part between slashes may start with . or end with .lock"
 		}
+	}
+	return ""
+}
+
+// argoTemplateProblem: Argo Workflows evaluates {{...}} (and the
+// expressions of {{=...}}) in a Workflow's arguments, in its controller,
+// which every tenant shares; no build field may carry that syntax.
+func argoTemplateProblem(s string) string {
+	if strings.Contains(s, "{{") || strings.Contains(s, "}}") {
+		return "must not contain {{ or }}: Argo Workflows would evaluate it as a template or expression in the build's parameters"
 	}
 	return ""
 }

@@ -43,7 +43,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if r := req.Revision; r != strings.TrimSpace(r) || len(r) > maxRevisionLen || strings.ContainsFunc(r, isSpaceOrControl) {
+		if r := req.Revision; r != strings.TrimSpace(r) || len(r) > maxRevisionLen || strings.ContainsFunc(r, isSpaceOrControl) || strings.Contains(r, "{{") || strings.Contains(r, "}}") {
 			t.Fatalf("ParsePlain accepted revision %q", r)
 		}
 	})

@@ -139,6 +139,8 @@ func TestParsePlain(t *testing.T) {
 		`{"revision": "x.lock"}`,
 		`{"revision": "feature/"}`,
 		`{"revision": "a:b"}`,
+		`{"revision": "{{=sprig.repeat(99,'a')}}"}`,
+		`{"revision": "main{{workflow.name}}"}`,
 		`{"revision": "` + strings.Repeat("a", 256) + `"}`,
 	} {
 		if got, err := ParsePlain([]byte(body)); !errors.Is(err, ErrBadPayload) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"knapp.dev/knapp/api/v1alpha1"
 )
 
 // HeaderAuthorization carries the bearer token of a plain call.
@@ -62,22 +64,18 @@ func ParsePlain(body []byte) (PlainRequest, error) {
 	return req, nil
 }
 
-// checkRevision rejects what can be no git branch, tag or commit; an empty
-// revision is the default.
+// checkRevision rejects what can be no git branch, tag or commit by the
+// App's own rule for spec.build.git.revision (v1alpha1.GitRefProblem),
+// Argo template syntax included; an empty revision is the default.
 func checkRevision(r string) error {
 	if r == "" {
 		return nil
 	}
-	bad := len(r) > maxRevisionLen || strings.HasPrefix(r, "-") || strings.HasPrefix(r, "/") ||
-		strings.HasSuffix(r, "/") || strings.HasSuffix(r, ".") || strings.HasSuffix(r, ".lock") ||
-		strings.Contains(r, "..") || strings.Contains(r, "//") || strings.Contains(r, "@{")
-	for _, c := range r {
-		if c <= ' ' || c == 0x7f || strings.ContainsRune(`~^:?*[\`, c) {
-			bad = true
-		}
+	if len(r) > maxRevisionLen {
+		return fmt.Errorf("%w: revision is longer than %d characters", ErrBadPayload, maxRevisionLen)
 	}
-	if bad {
-		return fmt.Errorf("%w: revision %q is not a git branch, tag or commit", ErrBadPayload, r)
+	if msg := v1alpha1.GitRefProblem(r); msg != "" {
+		return fmt.Errorf("%w: revision %q is not a git branch, tag or commit: %s", ErrBadPayload, r, msg)
 	}
 	return nil
 }

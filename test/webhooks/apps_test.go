@@ -148,6 +148,7 @@ func TestInvalidAppsAreRefused(t *testing.T) {
 		{"git url malformed", build(func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://[git.example.com/shop.git" }), byWebhook, "spec.build.git.url", "malformed URL"},
 		{"git url with password", build(func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://me:secret@git.example.com/shop.git" }), byWebhook, "spec.build.git.url", "must not carry a password"},
 		{"git revision starting with -", build(func(b *v1alpha1.BuildSpec) { b.Git.Revision = "-rf" }), byWebhook, "spec.build.git.revision", "must not start with -"},
+		{"git revision an Argo expression", build(func(b *v1alpha1.BuildSpec) { b.Git.Revision = "{{=sprig.repeat(99,'a')}}" }), byWebhook, "spec.build.git.revision", "must not contain {{ or }}"},
 		{"imageRepository with tag", build(func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/shop:1" }), byWebhook, "spec.build.imageRepository", "must not carry a tag"},
 		{"imageRepository missing", build(func(b *v1alpha1.BuildSpec) { b.ImageRepository = "" }), byCRD, "spec.build.imageRepository", "should be at least 1 chars long"},
 		{"dockerfile absolute", build(func(b *v1alpha1.BuildSpec) { b.Dockerfile = "/Dockerfile" }), byWebhook, "spec.build.dockerfile", "relative to the repository's root"},

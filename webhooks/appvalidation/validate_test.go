@@ -251,6 +251,13 @@ func TestValidateRefusesBadApps(t *testing.T) {
 		{"git url missing", validApp(build(func(b *v1alpha1.BuildSpec) { b.Git.URL = "" })), "spec.build.git.url", "https://host/path"},
 		{"git revision", validApp(build(func(b *v1alpha1.BuildSpec) { b.Git.Revision = "-rf" })), "spec.build.git.revision", "must not start with -"},
 		{"git revision ..", validApp(build(func(b *v1alpha1.BuildSpec) { b.Git.Revision = "a..b" })), "spec.build.git.revision", "must not contain .."},
+		{"git revision an Argo expression", validApp(build(func(b *v1alpha1.BuildSpec) { b.Git.Revision = "{{=sprig.repeat(99,'a')}}" })), "spec.build.git.revision", "must not contain {{ or }}: Argo Workflows would evaluate it"},
+		{"git url an Argo template", validApp(build(func(b *v1alpha1.BuildSpec) { b.Git.URL = "https://git.example.com/{{workflow.name}}.git" })), "spec.build.git.url", "must not contain {{ or }}"},
+		{"dockerfile an Argo template", validApp(build(func(b *v1alpha1.BuildSpec) { b.Dockerfile = "{{inputs.parameters.x}}" })), "spec.build.dockerfile", "must not contain {{ or }}"},
+		{"context an Argo template", validApp(build(func(b *v1alpha1.BuildSpec) { b.Context = "app}}" })), "spec.build.context", "must not contain {{ or }}"},
+		{"hook branch an Argo template", validApp(build(func(b *v1alpha1.BuildSpec) {
+			b.Hook = &v1alpha1.BuildHook{SecretName: "hook", Branch: "{{=1}}"}
+		})), "spec.build.hook.branch", "must not contain {{ or }}"},
 		{"repository with tag", validApp(build(func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/shop:1" })), "spec.build.imageRepository", "must not carry a tag"},
 		{"repository upper case", validApp(build(func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/Shop" })), "spec.build.imageRepository", "not an image repository"},
 		{"dockerfile absolute", validApp(build(func(b *v1alpha1.BuildSpec) { b.Dockerfile = "/Dockerfile" })), "spec.build.dockerfile", "relative to the repository's root"},
