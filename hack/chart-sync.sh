@@ -32,5 +32,6 @@ done
 copy config/rbac/role.yaml rbac/role.yaml
 copy config/rbac/tenant-roles.yaml rbac/tenant-roles.yaml
 copy config/policy/domain-keys.yaml policy/domain-keys.yaml
+copy config/policy/build-workflows.yaml policy/build-workflows.yaml
 copy config/build/knapp-build.yaml build/knapp-build.yaml
 copy config/build/executor-rbac.yaml build/executor-rbac.yaml

@@ -93,6 +93,10 @@ const (
 	// ReasonInvalidDigest: a succeeded build reported no digest, or not one
 	// of the form sha256:<64 lower-case hex digits>.
 	ReasonInvalidDigest = "InvalidDigest"
+	// ReasonUntrustedBuild: a Workflow that claims to be one of the App's
+	// builds (its labels and owner) is not what knapp makes of spec.build, or
+	// was triggered in the future; it is never deployed.
+	ReasonUntrustedBuild = "UntrustedBuild"
 	// ReasonTemplateNotFound: the build's WorkflowTemplate does not exist.
 	ReasonTemplateNotFound = "TemplateNotFound"
 	// ReasonSecretNotFound: spec.build.registrySecretName does not exist.

@@ -43,6 +43,7 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
+	workflows, untrusted := r.trustedBuilds(app, workflows, time.Now())
 	specName := resources.BuildWorkflowName(app, specTrigger(b))
 	retrigger, err := r.specBuildSetBack(ctx, app, workflows, specName)
 	if err != nil {
@@ -79,6 +80,10 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 		if stepErr == nil {
 			result, stepErr = buildCondition(workflows)
 		}
+		if stepErr == nil && len(untrusted) > 0 {
+			// Never silent, never deployed: the builds knapp trusts run.
+			stepErr = stalled(v1alpha1.ReasonUntrustedBuild, untrustedMessage(untrusted))
+		}
 	}
 	if err := r.stopSuperseded(ctx, app, workflows); err != nil {
 		// The condition says how the builds are; stopping is retried.
@@ -91,6 +96,39 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 	}
 	app.Status.Build = &v1alpha1.BuildStatus{Image: image, SpecWorkflow: specName, Builds: buildRecords(workflows, maxBuildRecords)}
 	return result, stepErr
+}
+
+// maxTriggerSkew is how far in the future a build's triggered-at may be
+// (clocks of knapp's replicas differ a little); later, it is forged to make
+// the build the newest.
+const maxTriggerSkew = time.Minute
+
+// trustedBuilds splits the App's Workflows into the builds knapp would make
+// of its spec.build (resources.BuildWorkflowMismatch), triggered no later
+// than now, and the others, each reported in a Warning event.
+func (r *Reconciler) trustedBuilds(app *v1alpha1.App, workflows []wfv1.Workflow, now time.Time) (trusted []wfv1.Workflow, untrusted []string) {
+	trusted = workflows[:0:0]
+	for i := range workflows {
+		wf := &workflows[i]
+		why := resources.BuildWorkflowMismatch(app, wf, r.Platform)
+		if why == "" && triggeredAt(wf).After(now.Add(maxTriggerSkew)) {
+			why = fmt.Sprintf("it was triggered at %s, in the future", triggeredAt(wf).UTC().Format(time.RFC3339))
+		}
+		if why == "" {
+			trusted = append(trusted, *wf)
+			continue
+		}
+		untrusted = append(untrusted, wf.Name+": "+why)
+		r.Recorder.Eventf(app, wf, corev1.EventTypeWarning, v1alpha1.ReasonUntrustedBuild, actionUpdateChild,
+			"Workflow %s is not a build knapp started for this App, so its image is never run: %s", wf.Name, why)
+	}
+	return trusted, untrusted
+}
+
+func untrustedMessage(untrusted []string) string {
+	return fmt.Sprintf("Workflows that claim to be this App's builds are not builds knapp would make of spec.build; their images are never run (%s). "+
+		"Delete them; only knapp and Argo's controller should write Workflows labelled %s (knapp's policy knapp-build-workflows).",
+		strings.Join(untrusted, "; "), v1alpha1.LabelApp)
 }
 
 // specTrigger is the build spec.build asks for.

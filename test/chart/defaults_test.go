@@ -33,6 +33,7 @@ func TestDefaults(t *testing.T) {
 		"ClusterWorkflowTemplate//knapp-build",
 		"ClusterRole//knapp-app-edit", "ClusterRole//knapp-app-view",
 		"ValidatingAdmissionPolicy//knapp-domain-keys", "ValidatingAdmissionPolicyBinding//knapp-domain-keys",
+		"ValidatingAdmissionPolicy//knapp-build-workflows", "ValidatingAdmissionPolicyBinding//knapp-build-workflows",
 		"ConfigMap/" + namespace + "/knapp-trusted-identities",
 	}
 	want = append(append(want, selfSignedObjects...), webhookObjects...)

@@ -157,14 +157,18 @@ func checkAddedMetadata(t *testing.T, got, want metav1.ObjectMeta, annotations m
 	}
 }
 
-// TestDomainKeysPolicyMatchesConfig: the policy and its binding are
+// TestPoliciesMatchConfig: the policies and their bindings are
 // config/policy's; the binding's parameter and the ConfigMap move to the
 // release's namespace, which names the release's ServiceAccount and the
 // trusted usernames; policies.enabled=false renders none of it.
-func TestDomainKeysPolicyMatchesConfig(t *testing.T) {
-	cfg, err := parseManifestFile(repoPath(t, "config", "policy", "domain-keys.yaml"))
-	if err != nil {
-		t.Fatal(err)
+func TestPoliciesMatchConfig(t *testing.T) {
+	var cfg []object
+	for _, f := range []string{"domain-keys.yaml", "build-workflows.yaml"} {
+		objs, err := parseManifestFile(repoPath(t, "config", "policy", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg = append(cfg, objs...)
 	}
 	r := render(t, "policies: {trustedUsernames: [system:serviceaccount:knative-serving:controller, ops@example.com]}")
 	for _, want := range cfg {
@@ -180,10 +184,13 @@ func TestDomainKeysPolicyMatchesConfig(t *testing.T) {
 		switch want.GetKind() {
 		case "ValidatingAdmissionPolicy":
 			if !equality.Semantic.DeepEqual(got.Object["spec"], want.Object["spec"]) {
-				t.Errorf("the rendered policy's spec differs from config/policy: run make manifests (hack/chart-sync.sh)")
+				t.Errorf("the rendered policy %s's spec differs from config/policy: run make manifests (hack/chart-sync.sh)", want.GetName())
 			}
 		case "ValidatingAdmissionPolicyBinding":
 			spec := got.Object["spec"].(map[string]any)
+			if !equality.Semantic.DeepEqual(spec["policyName"], want.Object["spec"].(map[string]any)["policyName"]) {
+				t.Errorf("binding %s binds %v", want.GetName(), spec["policyName"])
+			}
 			if ref := spec["paramRef"].(map[string]any); ref["namespace"] != namespace || ref["name"] != "knapp-trusted-identities" || ref["parameterNotFoundAction"] != "Deny" {
 				t.Errorf("binding paramRef %v", ref)
 			}
@@ -191,6 +198,9 @@ func TestDomainKeysPolicyMatchesConfig(t *testing.T) {
 			data := got.Object["data"].(map[string]any)
 			if want := "system:serviceaccount:" + namespace + ":knapp,system:serviceaccount:knative-serving:controller,ops@example.com"; data["usernames"] != want {
 				t.Errorf("trusted usernames %q, want %q", data["usernames"], want)
+			}
+			if want := "system:serviceaccount:" + namespace + ":knapp,system:serviceaccount:argo:argo"; data["buildUsernames"] != want {
+				t.Errorf("trusted build usernames %q, want %q", data["buildUsernames"], want)
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // recordedEvent is one event knapp's recorder was asked to emit.
@@ -41,4 +42,16 @@ func (r *countingRecorder) about(ns, name string) int {
 		}
 	}
 	return n
+}
+
+// has tells whether an event with reason was emitted about the object key.
+func (r *countingRecorder) has(key client.ObjectKey, reason string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.events {
+		if e.Namespace == key.Namespace && e.Name == key.Name && e.Reason == reason {
+			return true
+		}
+	}
+	return false
 }

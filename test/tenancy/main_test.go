@@ -110,7 +110,9 @@ func installPlatform(ctx context.Context, root string) error {
 	files := []string{
 		filepath.Join(root, "config", "rbac", "role.yaml"),
 		filepath.Join(root, "config", "rbac", "tenant-roles.yaml"),
+		filepath.Join(root, "config", "build", "knapp-build.yaml"),
 		filepath.Join(root, "config", "policy", "domain-keys.yaml"),
+		filepath.Join(root, "config", "policy", "build-workflows.yaml"),
 		filepath.Join(serving, "config", "core", "200-roles", "clusterrole-namespaced.yaml"),
 		filepath.Join(argo, "manifests", "cluster-install-no-crds", "workflow-controller-rbac", "workflow-aggregate-roles.yaml"),
 	}
