@@ -43,6 +43,8 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 	if err != nil {
 		return outcome{}, err
 	}
+	// Only trusted builds count: a forged one could otherwise choose the
+	// image, or pose as the newest and stop the App's real build.
 	workflows, untrusted := r.trustedBuilds(app, workflows, time.Now())
 	specName := resources.BuildWorkflowName(app, specTrigger(b))
 	retrigger, err := r.specBuildSetBack(ctx, app, workflows, specName)
@@ -85,6 +87,9 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 			stepErr = stalled(v1alpha1.ReasonUntrustedBuild, untrustedMessage(untrusted))
 		}
 	}
+	if err := r.deleteFinishedUntrusted(ctx, app, untrusted); err != nil {
+		stepErr = errors.Join(stepErr, requeue(err))
+	}
 	if err := r.stopSuperseded(ctx, app, workflows); err != nil {
 		// The condition says how the builds are; stopping is retried.
 		stepErr = errors.Join(stepErr, requeue(err))
@@ -103,10 +108,17 @@ func (r *Reconciler) reconcileBuilds(ctx context.Context, s *state) (outcome, er
 // the build the newest.
 const maxTriggerSkew = time.Minute
 
-// trustedBuilds splits the App's Workflows into the builds knapp would make
-// of its spec.build (resources.BuildWorkflowMismatch), triggered no later
-// than now, and the others, each reported in a Warning event.
-func (r *Reconciler) trustedBuilds(app *v1alpha1.App, workflows []wfv1.Workflow, now time.Time) (trusted []wfv1.Workflow, untrusted []string) {
+// untrustedBuild is a Workflow of the App that cannot be one of its builds,
+// and why.
+type untrustedBuild struct {
+	wf  wfv1.Workflow
+	why string
+}
+
+// trustedBuilds splits the App's Workflows into those that can be its
+// builds (resources.BuildWorkflowMismatch), triggered no later than now,
+// and the others, each reported in a Warning event.
+func (r *Reconciler) trustedBuilds(app *v1alpha1.App, workflows []wfv1.Workflow, now time.Time) (trusted []wfv1.Workflow, untrusted []untrustedBuild) {
 	trusted = workflows[:0:0]
 	for i := range workflows {
 		wf := &workflows[i]
@@ -118,17 +130,40 @@ func (r *Reconciler) trustedBuilds(app *v1alpha1.App, workflows []wfv1.Workflow,
 			trusted = append(trusted, *wf)
 			continue
 		}
-		untrusted = append(untrusted, wf.Name+": "+why)
+		untrusted = append(untrusted, untrustedBuild{wf: *wf, why: why})
 		r.Recorder.Eventf(app, wf, corev1.EventTypeWarning, v1alpha1.ReasonUntrustedBuild, actionUpdateChild,
-			"Workflow %s is not a build knapp started for this App, so its image is never run: %s", wf.Name, why)
+			"Workflow %s cannot be a build of this App's spec.build, so its image is never run: %s", wf.Name, why)
 	}
 	return trusted, untrusted
 }
 
-func untrustedMessage(untrusted []string) string {
-	return fmt.Sprintf("Workflows that claim to be this App's builds are not builds knapp would make of spec.build; their images are never run (%s). "+
-		"Delete them; only knapp and Argo's controller should write Workflows labelled %s (knapp's policy knapp-build-workflows).",
-		strings.Join(untrusted, "; "), v1alpha1.LabelApp)
+func untrustedMessage(untrusted []untrustedBuild) string {
+	whys := make([]string, len(untrusted))
+	for i, u := range untrusted {
+		whys[i] = u.wf.Name + ": " + u.why
+	}
+	return fmt.Sprintf("Workflows that claim to be this App's builds cannot be builds of its spec.build; their images are never run (%s). "+
+		"knapp deletes each once it has finished; only knapp and Argo's controller should write Workflows labelled %s (knapp's policy knapp-build-workflows).",
+		strings.Join(whys, "; "), v1alpha1.LabelApp)
+}
+
+// deleteFinishedUntrusted deletes the untrusted Workflows that finished:
+// never deployable, so never kept (one still running is left to finish).
+func (r *Reconciler) deleteFinishedUntrusted(ctx context.Context, app *v1alpha1.App, untrusted []untrustedBuild) error {
+	var errs []error
+	for i := range untrusted {
+		wf := &untrusted[i].wf
+		if !wf.Status.Phase.Completed() {
+			continue
+		}
+		if err := r.Client.Delete(ctx, wf); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("deleting untrusted Workflow %s: %w", wf.Name, err))
+			continue
+		}
+		r.Recorder.Eventf(app, wf, corev1.EventTypeWarning, eventDeleted, actionDeleteChild,
+			"Deleted Workflow %s, which cannot be a build of this App's spec.build: %s", wf.Name, untrusted[i].why)
+	}
+	return errors.Join(errs...)
 }
 
 // specTrigger is the build spec.build asks for.

@@ -10,14 +10,16 @@ import (
 	"knapp.dev/knapp/pkg/platform"
 )
 
-// BuildWorkflowMismatch says how wf differs from the build knapp would make
-// of app for the trigger wf's labels record ("" when it does not): its
-// trigger, template and parameters, so its image repository and sources
-// are spec.build's. Argo Workflows have no status subresource, so whoever
-// may write Workflows in the namespace could present one as the App's
-// build; knapp's policy refuses that at admission, and this keeps a
-// Workflow that got past it (or was made before spec.build changed) from
-// choosing what the App runs.
+// BuildWorkflowMismatch says why wf cannot be a build whose image the App
+// may run ("" when it can): it must record a trigger knapp makes (spec or
+// hook, with its revision), use the template spec.build names and push to
+// spec.build's image repository. Argo Workflows have no status
+// subresource, so whoever may write Workflows in the namespace could
+// present one as the App's build; knapp's policy refuses that at
+// admission, and this keeps a Workflow that got past it from choosing an
+// image outside the App's own repository. (Builds of older sources, such as
+// another revision or Dockerfile, stay deployable: the App runs the newest
+// success until the build of its current spec succeeds.)
 func BuildWorkflowMismatch(app *v1alpha1.App, wf *wfv1.Workflow, cfg platform.Config) string {
 	source := wf.Labels[v1alpha1.LabelBuildTrigger]
 	if source != BuildTriggerSpec && source != BuildTriggerHook {
@@ -31,8 +33,9 @@ func BuildWorkflowMismatch(app *v1alpha1.App, wf *wfv1.Workflow, cfg platform.Co
 	if !equality.Semantic.DeepEqual(wf.Spec.WorkflowTemplateRef, want.Spec.WorkflowTemplateRef) {
 		return fmt.Sprintf("its template %+v is not the one spec.build names (%+v)", wf.Spec.WorkflowTemplateRef, want.Spec.WorkflowTemplateRef)
 	}
-	if !equality.Semantic.DeepEqual(wf.Spec.Arguments.Parameters, want.Spec.Arguments.Parameters) {
-		return "its parameters are not those of spec.build (git URL, revision, Dockerfile, context, image repository, registry Secret)"
+	got := wf.Spec.Arguments.GetParameterByName(BuildParamImageRepository)
+	if repo := buildSpec(app).ImageRepository; got == nil || got.Value == nil || got.Value.String() != repo {
+		return "it does not push to spec.build.imageRepository " + repo
 	}
 	return ""
 }
