@@ -76,6 +76,11 @@ const (
 // asks for; status.domainConflict names it.
 const ReasonDomainConflict = "DomainConflict"
 
+// ReasonHostNotAllowed (DomainReady): the platform's host policy keeps the
+// App from the host it asks for (a reserved name, or one its namespace may
+// not take); it is served at Knative's namespaced host.
+const ReasonHostNotAllowed = "HostNotAllowed"
+
 // ReasonHostServedElsewhere (DomainReady): the App holds its host, but a
 // Knative Route that is not the App's serves it too (made past admission,
 // for example on a cluster without knapp's policies); requests may reach
@@ -129,6 +134,14 @@ func (s *AppStatus) MarkDomainConflict(host string, holder types.NamespacedName)
 	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonDomainConflict, fmt.Sprintf(
 		"The host %s is held by App %s, which claimed it first; this App is served at Knative's namespaced host until that App lets it go. Set spec.domain.name to another name to use one now.",
 		host, holder))
+}
+
+// MarkHostNotAllowed records that the platform's host policy keeps the App
+// from host, saying why.
+func (s *AppStatus) MarkHostNotAllowed(host, why string) {
+	s.Domain, s.DomainConflict = nil, nil
+	s.setCondition(ConditionDomainReady, metav1.ConditionFalse, ReasonHostNotAllowed, fmt.Sprintf(
+		"The App may not take the host %s: %s. It is served at Knative's namespaced host meanwhile.", host, why))
 }
 
 // MarkHostServedElsewhere records that the App holds host but Knative

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,11 +32,21 @@ func indexHost(obj client.Object) []string {
 func (r *Reconciler) reconcileDomain(ctx context.Context, s *state) (outcome, error) {
 	app := s.app
 	host := names.ExternalHost(app, r.Platform)
+	if why := r.Platform.HostProblem(app.Namespace, app.HostLabel()); why != "" {
+		// Checked at admission too; here for Apps admitted before the
+		// policy changed.
+		app.Status.MarkHostNotAllowed(host, why)
+		return outcomeOf(app.Status.GetCondition(v1alpha1.ConditionDomainReady)), nil
+	}
 	apps := &v1alpha1.AppList{}
 	if err := r.Client.List(ctx, apps, client.MatchingFields{hostIndex: app.HostLabel()}); err != nil {
 		return outcome{}, fmt.Errorf("listing Apps that ask for host %s: %w", host, err)
 	}
-	holder := domainHolder(apps.Items, app, host)
+	// An App the host policy keeps from the host holds nothing.
+	candidates := slices.DeleteFunc(apps.Items, func(a v1alpha1.App) bool {
+		return r.Platform.HostProblem(a.Namespace, a.HostLabel()) != ""
+	})
+	holder := domainHolder(candidates, app, host)
 	if holder.Namespace != app.Namespace || holder.Name != app.Name {
 		// Returns no error: the conflict is reported, and later steps serve
 		// the App at Knative's namespaced host.

@@ -44,6 +44,8 @@ type Config struct {
 	// (<logRoot>/<namespace>/<app>) are mounted, where the node's log
 	// shipper reads them.
 	LogRoot string `json:"logRoot,omitempty"`
+	// Hosts says which host names Apps may take (HostPolicy).
+	Hosts HostPolicy `json:"hosts,omitempty"`
 }
 
 // BuildTemplate names an Argo WorkflowTemplate or ClusterWorkflowTemplate.
@@ -127,6 +129,7 @@ func (c Config) Validate() error {
 	if c.URLScheme != "http" && c.URLScheme != "https" {
 		errs = append(errs, fmt.Errorf("urlScheme %q: use http or https", c.URLScheme))
 	}
+	errs = append(errs, c.Hosts.validate()...)
 	for _, name := range c.EnvironmentNames() {
 		env := c.Environments[name]
 		if msgs := validation.IsValidLabelValue(name); len(msgs) > 0 {

@@ -56,6 +56,7 @@ platform:
   urlScheme: https
   buildTemplate: {name: company-build, clusterScope: false}
   logRoot: /data/logs
+  hosts: {reserved: [login, www], byNamespace: {team-a: [shop, shop-eu]}}
 `)
 	want := platform.Config{
 		ClusterName:  "eu1",
@@ -73,6 +74,7 @@ platform:
 		URLScheme:               "https",
 		BuildTemplate:           platform.BuildTemplate{Name: "company-build", ClusterScope: false},
 		LogRoot:                 "/data/logs",
+		Hosts:                   platform.HostPolicy{Reserved: []string{"login", "www"}, ByNamespace: map[string][]string{"team-a": {"shop", "shop-eu"}}},
 	}
 	if got := loadRendered(t, r); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded\n%+v\nwant\n%+v", got, want)

@@ -132,6 +132,12 @@ func TestATenantCannotTakeAnotherTeamsHost(t *testing.T) {
 			a := &v1alpha1.App{ObjectMeta: metav1.ObjectMeta{Namespace: alice.namespace, Name: "shop"}}
 			return bob.client.Patch(ctx, a, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"image":"evil.example.com/backdoor:1"}}`)))
 		}, []string{"forbidden"}},
+		{"a reserved host name squatted", func() error {
+			return bob.client.Create(ctx, &v1alpha1.App{
+				ObjectMeta: metav1.ObjectMeta{Namespace: bob.namespace, Name: "web2"},
+				Spec:       v1alpha1.AppSpec{Image: "registry.example.com/thief/app:1", Domain: &v1alpha1.Domain{Name: "login"}},
+			})
+		}, []string{"spec.domain.name: Forbidden: the host name login is reserved by the platform"}},
 		{"the other team's Service edited", func() error {
 			ksvc := &servingv1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: alice.namespace, Name: "shop"}}
 			return bob.client.Patch(ctx, ksvc, client.RawPatch("application/merge-patch+json", []byte(`{"metadata":{"annotations":{"knapp.dev/host":"taken"}}}`)))

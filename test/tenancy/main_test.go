@@ -162,6 +162,7 @@ func startKnapp(ctx context.Context) (<-chan error, error) {
 		return nil, err
 	}
 	platformCfg := platform.Default()
+	platformCfg.Hosts.Reserved = []string{"login"}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Cache:                  app.CacheOptions(platformCfg),

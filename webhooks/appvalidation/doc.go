@@ -22,6 +22,8 @@
 // CustomDefaulter; Register serves them on a webhook server at ValidatePath
 // and DefaultPath, which config/webhook/appvalidation.yaml names:
 //
-//	appvalidation.Register(mgr.GetWebhookServer(), mgr.GetScheme(),
-//		appvalidation.ClusterKnativeConfig(mgr.GetClient(), "knative-serving"))
+//	appvalidation.Register(mgr.GetWebhookServer(), mgr.GetScheme(), appvalidation.Validator{
+//		KnativeConfig: appvalidation.ClusterKnativeConfig(mgr.GetClient(), "knative-serving"),
+//		Platform:      cfg,
+//	})
 package appvalidation

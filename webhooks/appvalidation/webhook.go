@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/platform"
 )
 
 // The paths the webhooks are served at; config/webhook/appvalidation.yaml
@@ -38,6 +39,9 @@ var GroupKind = v1alpha1.GroupVersion.WithKind("App").GroupKind()
 // refuses with a 500 saying so: Knative would refuse the Service as well.
 type Validator struct {
 	KnativeConfig KnativeConfig
+	// Platform decides which host names Apps may take
+	// (platform.Config.HostProblem); its zero value allows every name.
+	Platform platform.Config
 }
 
 var _ admission.CustomValidator = Validator{}
@@ -52,7 +56,7 @@ func (v Validator) ValidateCreate(ctx context.Context, obj runtime.Object) (admi
 	if err != nil {
 		return nil, err
 	}
-	return Warnings(app), invalid(app, Validate(ctx, cfg, app))
+	return Warnings(app), invalid(app, append(Validate(ctx, cfg, app), v.hostErrors(nil, app)...))
 }
 
 // ValidateUpdate implements admission.CustomValidator.
@@ -69,7 +73,26 @@ func (v Validator) ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Ob
 	if err != nil {
 		return nil, err
 	}
-	return UpdateWarnings(ctx, cfg, old, app), invalid(app, ValidateUpdate(ctx, cfg, old, app))
+	return UpdateWarnings(ctx, cfg, old, app), invalid(app, append(ValidateUpdate(ctx, cfg, old, app), v.hostErrors(old, app)...))
+}
+
+// hostErrors refuses a host name the platform's host policy keeps from the
+// App, when it is new (created, or the update asks for another): an App
+// admitted before the policy changed keeps taking updates, and the
+// reconciler reports it.
+func (v Validator) hostErrors(old, app *v1alpha1.App) field.ErrorList {
+	if old != nil && old.HostLabel() == app.HostLabel() {
+		return nil
+	}
+	why := v.Platform.HostProblem(app.Namespace, app.HostLabel())
+	if why == "" {
+		return nil
+	}
+	p := field.NewPath("spec", "domain", "name")
+	if app.Spec.Domain == nil {
+		p = field.NewPath("metadata", "name")
+	}
+	return field.ErrorList{field.Forbidden(p, why)}
 }
 
 func (v Validator) knativeConfig(ctx context.Context) (*servingconfig.Config, error) {
@@ -121,9 +144,9 @@ func invalid(app *v1alpha1.App, errs field.ErrorList) error {
 }
 
 // NewValidatingWebhook is the validating webhook's handler, to serve at
-// ValidatePath, checking Apps under the Knative configuration knative gives.
-func NewValidatingWebhook(scheme *runtime.Scheme, knative KnativeConfig) *admission.Webhook {
-	wh := admission.WithCustomValidator(scheme, &v1alpha1.App{}, Validator{KnativeConfig: knative})
+// ValidatePath.
+func NewValidatingWebhook(scheme *runtime.Scheme, v Validator) *admission.Webhook {
+	wh := admission.WithCustomValidator(scheme, &v1alpha1.App{}, v)
 	wh.Handler = countedValidation{wh.Handler}
 	return wh
 }
@@ -171,9 +194,8 @@ type Registrar interface {
 }
 
 // Register serves both webhooks on server, at ValidatePath and DefaultPath.
-// scheme must know the App (v1alpha1.AddToScheme); knative gives the
-// Knative configuration Apps are checked under.
-func Register(server Registrar, scheme *runtime.Scheme, knative KnativeConfig) {
-	server.Register(ValidatePath, NewValidatingWebhook(scheme, knative))
+// scheme must know the App (v1alpha1.AddToScheme); v validates.
+func Register(server Registrar, scheme *runtime.Scheme, v Validator) {
+	server.Register(ValidatePath, NewValidatingWebhook(scheme, v))
 	server.Register(DefaultPath, NewDefaultingWebhook(scheme))
 }

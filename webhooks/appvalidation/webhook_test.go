@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/platform"
 )
 
 func TestValidatorCreate(t *testing.T) {
@@ -173,7 +174,7 @@ func reviewRaw(t *testing.T, mux http.Handler, path string, op admissionv1.Opera
 // with every field, warnings, and a patch with the defaults.
 func TestRegisterServesAdmissionReviews(t *testing.T) {
 	server := webhook.NewServer(webhook.Options{})
-	Register(server, testScheme(t), DefaultKnativeConfig)
+	Register(server, testScheme(t), Validator{KnativeConfig: DefaultKnativeConfig})
 	mux := server.WebhookMux()
 
 	resp := review(t, mux, ValidatePath, admissionv1.Create, nil, validApp(func(a *v1alpha1.App) {
@@ -278,5 +279,31 @@ func TestValidatorRefusesWithoutTheKnativeConfig(t *testing.T) {
 	}
 	if _, err := v.ValidateUpdate(context.Background(), validApp(), validApp()); !apierrors.IsInternalError(err) {
 		t.Errorf("update: want a 500, got %v", err)
+	}
+}
+
+// The platform's host policy at admission: a reserved name or one the
+// namespace may not take is refused naming the field and the setting; an
+// update that keeps the host is not.
+func TestValidatorFollowsTheHostPolicy(t *testing.T) {
+	ctx := context.Background()
+	cfg := platform.Default()
+	cfg.Hosts = platform.HostPolicy{Reserved: []string{"login"}, ByNamespace: map[string][]string{"team-a": {"shop"}}}
+	v := Validator{Platform: cfg}
+	login := validApp(func(a *v1alpha1.App) { a.Name, a.Namespace = "login", "team-b" })
+	if _, err := v.ValidateCreate(ctx, login); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "metadata.name: Forbidden: the host name login is reserved by the platform (platform config hosts.reserved)") {
+		t.Errorf("a reserved name: %v", err)
+	}
+	cart := validApp(func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "cart"} })
+	if _, err := v.ValidateCreate(ctx, cart); !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.domain.name: Forbidden: namespace team-a may take only the host names shop") {
+		t.Errorf("a name the namespace may not take: %v", err)
+	}
+	if _, err := v.ValidateCreate(ctx, validApp()); err != nil {
+		t.Errorf("team-a/shop is allowed: %v", err)
+	}
+	relabelled := cart.DeepCopy()
+	relabelled.Labels = map[string]string{"team": "a"}
+	if _, err := v.ValidateUpdate(ctx, cart, relabelled); err != nil {
+		t.Errorf("an update that keeps the host of an App admitted before the policy: %v", err)
 	}
 }

@@ -75,7 +75,10 @@ func Register(server appvalidation.Registrar, reader client.Reader, scheme *runt
 		Config:  podlogs.Config{LogRoot: cfg.LogRoot},
 		Decoder: admission.NewDecoder(scheme),
 	}})
-	appvalidation.Register(server, scheme, appvalidation.ClusterKnativeConfig(reader, cfg.KnativeServingNamespace))
+	appvalidation.Register(server, scheme, appvalidation.Validator{
+		KnativeConfig: appvalidation.ClusterKnativeConfig(reader, cfg.KnativeServingNamespace),
+		Platform:      cfg,
+	})
 }
 
 // Rotator is the cert-controller rotator for knapp's webhooks.
