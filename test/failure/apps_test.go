@@ -63,7 +63,13 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx
 	t.Helper()
 	var last error
 	err := wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
-		last = check(ctx)
+		err := check(ctx)
+		if err != nil && ctx.Err() != nil && last != nil {
+			// The poll's own deadline cut this check short: report why the
+			// check before it failed, not the deadline.
+			return false, nil
+		}
+		last = err
 		return last == nil, nil
 	})
 	if err != nil {
