@@ -98,6 +98,9 @@ const (
 	// ReasonInvalidDigest: a succeeded build reported no digest, or not one
 	// of the form sha256:<64 lower-case hex digits>.
 	ReasonInvalidDigest = "InvalidDigest"
+	// ReasonBuildNotAllowed: the platform's build policy does not allow the
+	// build's template or image repository; nothing is built.
+	ReasonBuildNotAllowed = "BuildNotAllowed"
 	// ReasonUntrustedBuild: a Workflow that claims to be one of the App's
 	// builds (its labels and owner) is not what knapp makes of spec.build, or
 	// was triggered in the future; it is never deployed.

@@ -229,6 +229,14 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 	if b.TemplateRef != nil {
 		ref = platform.BuildTemplate{Name: b.TemplateRef.Name, ClusterScope: b.TemplateRef.ClusterScope}
 	}
+	// The platform's build policy, before every build: at admission only a
+	// changed field is checked, and the policy may have changed since.
+	if why := r.Platform.BuildTemplateProblem(ref.Name, ref.ClusterScope); why != "" {
+		return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.templateRef.name: "+why)
+	}
+	if why := r.Platform.ImageRepositoryProblem(app.Namespace, b.ImageRepository); why != "" {
+		return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.imageRepository: "+why)
+	}
 	var tmpl client.Object = &wfv1.WorkflowTemplate{}
 	key := types.NamespacedName{Namespace: app.Namespace, Name: ref.Name}
 	kind := "WorkflowTemplate " + app.Namespace + "/" + ref.Name

@@ -764,3 +764,38 @@ func TestReconcileBuildsRetriggersOnlyWhatTheLiveStatusSaysChanged(t *testing.T)
 		})
 	}
 }
+
+// The platform's build policy is checked before every build: a repository
+// outside the namespace's prefix, or a ClusterWorkflowTemplate the platform
+// does not allow, starts nothing and says why.
+func TestReconcileBuildsFollowsTheBuildPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(*platform.Config, *v1alpha1.App)
+		says  string
+	}{
+		{"another namespace's repository", func(cfg *platform.Config, _ *v1alpha1.App) {
+			cfg.Builds.ImageRepositoryPrefix = "registry.example.com/{namespace}-prod/"
+		}, "spec.build.imageRepository: must start with registry.example.com/team-a-prod/"},
+		{"a ClusterWorkflowTemplate not allowed", func(_ *platform.Config, a *v1alpha1.App) {
+			a.Spec.Build.TemplateRef = &v1alpha1.TemplateRef{Name: "other", ClusterScope: true}
+		}, "spec.build.templateRef.name: ClusterWorkflowTemplate other is not one the platform allows"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, app := platform.Default(), buildTestApp("main")
+			tc.setup(&cfg, app)
+			c := buildTestClient(t, nil)
+			r := &Reconciler{Client: c, APIReader: c, Recorder: events.NewFakeRecorder(100), Platform: cfg}
+			if _, err := reconcileBuildsOf(r, app); err != nil {
+				t.Logf("reconcileBuilds: %v", err)
+			}
+			cond := app.Status.GetCondition(v1alpha1.ConditionBuildSucceeded)
+			if cond == nil || cond.Reason != v1alpha1.ReasonBuildNotAllowed || !strings.Contains(cond.Message, tc.says) {
+				t.Errorf("BuildSucceeded %+v, want BuildNotAllowed saying %q", cond, tc.says)
+			}
+			if got := storedWorkflows(t, c, app.Namespace); len(got) != 0 {
+				t.Errorf("started %v", got)
+			}
+		})
+	}
+}

@@ -46,6 +46,9 @@ type Config struct {
 	LogRoot string `json:"logRoot,omitempty"`
 	// Hosts says which host names Apps may take (HostPolicy).
 	Hosts HostPolicy `json:"hosts,omitempty"`
+	// Builds says which templates and repositories builds may use
+	// (BuildPolicy).
+	Builds BuildPolicy `json:"builds,omitempty"`
 }
 
 // BuildTemplate names an Argo WorkflowTemplate or ClusterWorkflowTemplate.
@@ -130,6 +133,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("urlScheme %q: use http or https", c.URLScheme))
 	}
 	errs = append(errs, c.Hosts.validate()...)
+	errs = append(errs, c.Builds.validate()...)
 	for _, name := range c.EnvironmentNames() {
 		env := c.Environments[name]
 		if msgs := validation.IsValidLabelValue(name); len(msgs) > 0 {

@@ -57,6 +57,7 @@ platform:
   buildTemplate: {name: company-build, clusterScope: false}
   logRoot: /data/logs
   hosts: {reserved: [login, www], byNamespace: {team-a: [shop, shop-eu]}}
+  builds: {clusterTemplates: [kaniko], imageRepositoryPrefix: "registry.example.com/{namespace}/"}
 `)
 	want := platform.Config{
 		ClusterName:  "eu1",
@@ -75,6 +76,7 @@ platform:
 		BuildTemplate:           platform.BuildTemplate{Name: "company-build", ClusterScope: false},
 		LogRoot:                 "/data/logs",
 		Hosts:                   platform.HostPolicy{Reserved: []string{"login", "www"}, ByNamespace: map[string][]string{"team-a": {"shop", "shop-eu"}}},
+		Builds:                  platform.BuildPolicy{ClusterTemplates: []string{"kaniko"}, ImageRepositoryPrefix: "registry.example.com/{namespace}/"},
 	}
 	if got := loadRendered(t, r); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded\n%+v\nwant\n%+v", got, want)

@@ -48,6 +48,19 @@ func TestATenantCannotSmuggleArgoExpressionsIntoBuilds(t *testing.T) {
 		assertRefused(t, a.name, bob.client.Create(ctx, a.app), a.field+": Invalid value", "must not contain {{ or }}")
 		shop.assertUnchanged(t, a.name)
 	}
+
+	// Nor push into the other team's repository, nor build with a
+	// ClusterWorkflowTemplate the platform did not give Apps.
+	into := build("into", func(b *v1alpha1.BuildSpec) { b.ImageRepository = "registry.example.com/" + alice.namespace + "/shop" })
+	assertRefused(t, "a build pushing to the other team's repository", bob.client.Create(ctx, into),
+		"spec.build.imageRepository: Invalid value", "must start with registry.example.com/"+bob.namespace+"/")
+	shop.assertUnchanged(t, "a build pushing to the other team's repository")
+	other := build("other", func(b *v1alpha1.BuildSpec) {
+		b.TemplateRef = &v1alpha1.TemplateRef{Name: "cluster-admin-tools", ClusterScope: true}
+	})
+	assertRefused(t, "a build with a ClusterWorkflowTemplate the platform does not allow", bob.client.Create(ctx, other),
+		"spec.build.templateRef.name: Forbidden: ClusterWorkflowTemplate cluster-admin-tools is not one the platform allows")
+	shop.assertUnchanged(t, "a build with another ClusterWorkflowTemplate")
 }
 
 // A tenant who may write Workflows in its namespace (Argo's edit role)

@@ -163,6 +163,7 @@ func startKnapp(ctx context.Context) (<-chan error, error) {
 	}
 	platformCfg := platform.Default()
 	platformCfg.Hosts.Reserved = []string{"login"}
+	platformCfg.Builds.ImageRepositoryPrefix = "registry.example.com/{namespace}/"
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 env.Scheme,
 		Cache:                  app.CacheOptions(platformCfg),

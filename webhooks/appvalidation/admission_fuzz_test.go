@@ -30,7 +30,7 @@ func FuzzWebhooks(f *testing.F) {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		f.Fatal(err)
 	}
-	validating := NewValidatingWebhook(scheme, Validator{KnativeConfig: DefaultKnativeConfig}).WithRecoverPanic(false)
+	validating := NewValidatingWebhook(scheme, testValidator()).WithRecoverPanic(false)
 	defaulting := NewDefaultingWebhook(scheme).WithRecoverPanic(false)
 
 	f.Fuzz(func(t *testing.T, raw, oldRaw []byte, operation string) {

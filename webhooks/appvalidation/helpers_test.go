@@ -7,6 +7,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/knativeconfig"
+	"knapp.dev/knapp/pkg/platform"
 )
 
 // validate, validateUpdate and updateWarnings check under a default
@@ -21,4 +22,12 @@ func validateUpdate(old, new *v1alpha1.App) field.ErrorList {
 
 func updateWarnings(old, new *v1alpha1.App) []string {
 	return UpdateWarnings(context.Background(), knativeconfig.Default(), old, new)
+}
+
+// testValidator validates under a default Knative install and a platform
+// that allows fullApp's build template.
+func testValidator() Validator {
+	cfg := platform.Default()
+	cfg.Builds.ClusterTemplates = []string{"kaniko"}
+	return Validator{KnativeConfig: DefaultKnativeConfig, Platform: cfg}
 }

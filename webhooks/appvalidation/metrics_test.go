@@ -16,7 +16,7 @@ import (
 // or knapp_app_defaulting_total (defaulting), by operation and result.
 func TestWebhooksCountAdmissions(t *testing.T) {
 	server := webhook.NewServer(webhook.Options{})
-	Register(server, testScheme(t), Validator{KnativeConfig: DefaultKnativeConfig})
+	Register(server, testScheme(t), testValidator())
 	mux := server.WebhookMux()
 	invalidWithWarning := validApp(func(a *v1alpha1.App) {
 		a.Spec.Image = "UPPER"

@@ -56,7 +56,7 @@ func (v Validator) ValidateCreate(ctx context.Context, obj runtime.Object) (admi
 	if err != nil {
 		return nil, err
 	}
-	return Warnings(app), invalid(app, append(Validate(ctx, cfg, app), v.hostErrors(nil, app)...))
+	return Warnings(app), invalid(app, append(append(Validate(ctx, cfg, app), v.hostErrors(nil, app)...), v.buildErrors(nil, app)...))
 }
 
 // ValidateUpdate implements admission.CustomValidator.
@@ -73,7 +73,7 @@ func (v Validator) ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Ob
 	if err != nil {
 		return nil, err
 	}
-	return UpdateWarnings(ctx, cfg, old, app), invalid(app, append(ValidateUpdate(ctx, cfg, old, app), v.hostErrors(old, app)...))
+	return UpdateWarnings(ctx, cfg, old, app), invalid(app, append(append(ValidateUpdate(ctx, cfg, old, app), v.hostErrors(old, app)...), v.buildErrors(old, app)...))
 }
 
 // hostErrors refuses a host name the platform's host policy keeps from the
@@ -93,6 +93,32 @@ func (v Validator) hostErrors(old, app *v1alpha1.App) field.ErrorList {
 		p = field.NewPath("metadata", "name")
 	}
 	return field.ErrorList{field.Forbidden(p, why)}
+}
+
+// buildErrors refuses a build template or image repository the platform's
+// build policy does not allow, when new (as hostErrors).
+func (v Validator) buildErrors(old, app *v1alpha1.App) field.ErrorList {
+	b := app.Spec.Build
+	if b == nil {
+		return nil
+	}
+	var oldB v1alpha1.BuildSpec
+	if old != nil && old.Spec.Build != nil {
+		oldB = *old.Spec.Build
+	}
+	var errs field.ErrorList
+	p := field.NewPath("spec", "build")
+	if ref := b.TemplateRef; ref != nil && (old == nil || oldB.TemplateRef == nil || *oldB.TemplateRef != *ref) {
+		if why := v.Platform.BuildTemplateProblem(ref.Name, ref.ClusterScope); why != "" {
+			errs = append(errs, field.Forbidden(p.Child("templateRef", "name"), why))
+		}
+	}
+	if old == nil || oldB.ImageRepository != b.ImageRepository {
+		if why := v.Platform.ImageRepositoryProblem(app.Namespace, b.ImageRepository); why != "" {
+			errs = append(errs, field.Invalid(p.Child("imageRepository"), b.ImageRepository, why))
+		}
+	}
+	return errs
 }
 
 func (v Validator) knativeConfig(ctx context.Context) (*servingconfig.Config, error) {

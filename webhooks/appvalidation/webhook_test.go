@@ -27,7 +27,7 @@ import (
 
 func TestValidatorCreate(t *testing.T) {
 	ctx := context.Background()
-	warnings, err := Validator{}.ValidateCreate(ctx, fullApp())
+	warnings, err := testValidator().ValidateCreate(ctx, fullApp())
 	if err != nil || len(warnings) > 0 {
 		t.Fatalf("valid App: warnings %q, err %v", warnings, err)
 	}
@@ -37,7 +37,7 @@ func TestValidatorCreate(t *testing.T) {
 		a.Spec.Logs = &v1alpha1.Logs{Path: "/"}
 		a.Spec.Scaling = &v1alpha1.Scaling{Metric: v1alpha1.ScalingMetricMemory, Target: ptr.To[int32](80)}
 	})
-	warnings, err = Validator{}.ValidateCreate(ctx, bad)
+	warnings, err = testValidator().ValidateCreate(ctx, bad)
 	if !apierrors.IsInvalid(err) {
 		t.Fatalf("want a 422 Invalid, got %v", err)
 	}
@@ -60,13 +60,13 @@ func TestValidatorCreate(t *testing.T) {
 func TestValidatorUpdate(t *testing.T) {
 	ctx := context.Background()
 	old := validApp(withBuild)
-	warnings, err := Validator{}.ValidateUpdate(ctx, old, validApp(withBuild, func(a *v1alpha1.App) { a.Spec.Image = "" }))
+	warnings, err := testValidator().ValidateUpdate(ctx, old, validApp(withBuild, func(a *v1alpha1.App) { a.Spec.Image = "" }))
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.image: Required value: the App would have no image to run") {
 		t.Errorf("removing spec.image before a build: %v (warnings %q)", err, warnings)
 	}
 
 	old = validApp(conflicting)
-	warnings, err = Validator{}.ValidateUpdate(ctx, old, validApp(conflicting, func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "shop-a"} }))
+	warnings, err = testValidator().ValidateUpdate(ctx, old, validApp(conflicting, func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "shop-a"} }))
 	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "the App is waiting for host shop.sls-eu1.apps.example.com held by App team-b/shop") {
 		t.Errorf("changing the domain while waiting: warnings %q, err %v", warnings, err)
 	}
@@ -74,23 +74,23 @@ func TestValidatorUpdate(t *testing.T) {
 
 func TestValidatorDeleteAndWrongTypes(t *testing.T) {
 	ctx := context.Background()
-	if w, err := (Validator{}).ValidateDelete(ctx, validApp(func(a *v1alpha1.App) { a.Spec.Image = "UPPER" })); err != nil || w != nil {
+	if w, err := testValidator().ValidateDelete(ctx, validApp(func(a *v1alpha1.App) { a.Spec.Image = "UPPER" })); err != nil || w != nil {
 		t.Errorf("delete: %q %v", w, err)
 	}
 	pod := &corev1.Pod{}
-	if _, err := (Validator{}).ValidateCreate(ctx, pod); !apierrors.IsBadRequest(err) {
+	if _, err := testValidator().ValidateCreate(ctx, pod); !apierrors.IsBadRequest(err) {
 		t.Errorf("create of a Pod: %v", err)
 	}
-	if _, err := (Validator{}).ValidateUpdate(ctx, pod, validApp()); !apierrors.IsBadRequest(err) {
+	if _, err := testValidator().ValidateUpdate(ctx, pod, validApp()); !apierrors.IsBadRequest(err) {
 		t.Errorf("update from a Pod: %v", err)
 	}
-	if _, err := (Validator{}).ValidateUpdate(ctx, validApp(), pod); !apierrors.IsBadRequest(err) {
+	if _, err := testValidator().ValidateUpdate(ctx, validApp(), pod); !apierrors.IsBadRequest(err) {
 		t.Errorf("update to a Pod: %v", err)
 	}
 	if err := (Defaulter{}).Default(ctx, pod); !apierrors.IsBadRequest(err) {
 		t.Errorf("default of a Pod: %v", err)
 	}
-	if _, err := (Validator{}).ValidateCreate(ctx, (*v1alpha1.App)(nil)); !apierrors.IsBadRequest(err) {
+	if _, err := testValidator().ValidateCreate(ctx, (*v1alpha1.App)(nil)); !apierrors.IsBadRequest(err) {
 		t.Errorf("create of a nil App: %v", err)
 	}
 }
@@ -174,7 +174,7 @@ func reviewRaw(t *testing.T, mux http.Handler, path string, op admissionv1.Opera
 // with every field, warnings, and a patch with the defaults.
 func TestRegisterServesAdmissionReviews(t *testing.T) {
 	server := webhook.NewServer(webhook.Options{})
-	Register(server, testScheme(t), Validator{KnativeConfig: DefaultKnativeConfig})
+	Register(server, testScheme(t), testValidator())
 	mux := server.WebhookMux()
 
 	resp := review(t, mux, ValidatePath, admissionv1.Create, nil, validApp(func(a *v1alpha1.App) {
@@ -305,5 +305,35 @@ func TestValidatorFollowsTheHostPolicy(t *testing.T) {
 	relabelled.Labels = map[string]string{"team": "a"}
 	if _, err := v.ValidateUpdate(ctx, cart, relabelled); err != nil {
 		t.Errorf("an update that keeps the host of an App admitted before the policy: %v", err)
+	}
+}
+
+// The platform's build policy at admission: a ClusterWorkflowTemplate the
+// platform does not allow, a repository outside the namespace's prefix.
+func TestValidatorFollowsTheBuildPolicy(t *testing.T) {
+	ctx := context.Background()
+	cfg := platform.Default()
+	cfg.Builds = platform.BuildPolicy{ImageRepositoryPrefix: "registry.example.com/{namespace}/"}
+	v := Validator{Platform: cfg}
+	app := validApp(func(a *v1alpha1.App) {
+		a.Spec.Build = &v1alpha1.BuildSpec{
+			Git:             v1alpha1.GitSource{URL: "https://git.example.com/team-a/shop.git"},
+			ImageRepository: "registry.example.com/team-b/shop",
+			TemplateRef:     &v1alpha1.TemplateRef{Name: "other-teams", ClusterScope: true},
+		}
+	})
+	_, err := v.ValidateCreate(ctx, app)
+	for _, want := range []string{
+		"spec.build.templateRef.name: Forbidden: ClusterWorkflowTemplate other-teams is not one the platform allows",
+		`spec.build.imageRepository: Invalid value: "registry.example.com/team-b/shop": must start with registry.example.com/team-a/`,
+	} {
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in %v", want, err)
+		}
+	}
+	ok := app.DeepCopy()
+	ok.Spec.Build.ImageRepository, ok.Spec.Build.TemplateRef = "registry.example.com/team-a/shop", &v1alpha1.TemplateRef{Name: "own"}
+	if _, err := v.ValidateCreate(ctx, ok); err != nil {
+		t.Errorf("its own repository and a WorkflowTemplate of its namespace: %v", err)
 	}
 }
