@@ -31,7 +31,14 @@ func ValidateUpdate(ctx context.Context, cfg *servingconfig.Config, old, new *v1
 	if old == nil {
 		return Validate(ctx, cfg, new)
 	}
-	errs := newErrors(ctx, cfg, old, new)
+	fresh, _ := compareErrors(ctx, cfg, old, new)
+	return updateErrorsOf(old, new, fresh)
+}
+
+// updateErrorsOf is ValidateUpdate's result, given fresh, Validate's errors
+// of new that old does not have.
+func updateErrorsOf(old, new *v1alpha1.App, fresh field.ErrorList) field.ErrorList {
+	errs := fresh
 	spec, oldSpec := &new.Spec, &old.Spec
 	built := builtImage(old)
 	sp := field.NewPath("spec")
@@ -57,42 +64,30 @@ func ValidateUpdate(ctx context.Context, cfg *servingconfig.Config, old, new *v1
 	return errs
 }
 
-// newErrors are Validate's errors of new that old does not have.
-func newErrors(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) field.ErrorList {
+// compareErrors splits Validate's errors of new into those old does not
+// have (fresh) and those it has already (retained). Validate, with
+// Knative's validation the costly part of admission, runs once per App.
+func compareErrors(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) (fresh, retained field.ErrorList) {
 	errs := Validate(ctx, cfg, new)
 	if len(errs) == 0 {
-		return nil
+		return nil, nil
 	}
 	had := make(map[string]bool)
 	for _, e := range Validate(ctx, cfg, old) {
 		had[errorKey(e)] = true
 	}
-	var out field.ErrorList
 	for _, e := range errs {
-		if !had[errorKey(e)] {
-			out = append(out, e)
+		if had[errorKey(e)] {
+			retained = append(retained, e)
+		} else {
+			fresh = append(fresh, e)
 		}
 	}
-	return out
+	return fresh, retained
 }
 
 func errorKey(e *field.Error) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%#v", e.Type, e.Field, e.Detail, e.BadValue)
-}
-
-// retainedErrors are Validate's errors of new that old has too.
-func retainedErrors(ctx context.Context, cfg *servingconfig.Config, old, new *v1alpha1.App) field.ErrorList {
-	fresh := make(map[string]bool)
-	for _, e := range newErrors(ctx, cfg, old, new) {
-		fresh[errorKey(e)] = true
-	}
-	var out field.ErrorList
-	for _, e := range Validate(ctx, cfg, new) {
-		if !fresh[errorKey(e)] {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 func builtImage(app *v1alpha1.App) string {
@@ -138,11 +133,18 @@ func UpdateWarnings(ctx context.Context, cfg *servingconfig.Config, old, new *v1
 	if new == nil {
 		return nil
 	}
-	w := Warnings(new)
 	if old == nil {
-		return w
+		return Warnings(new)
 	}
-	for _, e := range retainedErrors(ctx, cfg, old, new) {
+	_, retained := compareErrors(ctx, cfg, old, new)
+	return updateWarningsOf(old, new, retained)
+}
+
+// updateWarningsOf is UpdateWarnings' result, given retained, Validate's
+// errors of new that old has already.
+func updateWarningsOf(old, new *v1alpha1.App, retained field.ErrorList) []string {
+	w := Warnings(new)
+	for _, e := range retained {
 		w = append(w, e.Error()+" (the stored App has this already; the update may keep it, but the App cannot run as asked until it is fixed)")
 	}
 	w = append(w, domainWarnings(old, new)...)

@@ -73,7 +73,10 @@ func (v Validator) ValidateUpdate(ctx context.Context, oldObj, newObj runtime.Ob
 	if err != nil {
 		return nil, err
 	}
-	return UpdateWarnings(ctx, cfg, old, app), invalid(app, append(append(ValidateUpdate(ctx, cfg, old, app), v.hostErrors(old, app)...), v.buildErrors(old, app)...))
+	// ValidateUpdate and UpdateWarnings, from one comparison of the errors.
+	fresh, retained := compareErrors(ctx, cfg, old, app)
+	errs := append(append(updateErrorsOf(old, app, fresh), v.hostErrors(old, app)...), v.buildErrors(old, app)...)
+	return updateWarningsOf(old, app, retained), invalid(app, errs)
 }
 
 // hostErrors refuses a host name the platform's host policy keeps from the
