@@ -47,6 +47,11 @@ func KnativeFieldErrors(app *v1alpha1.App, ferr *apis.FieldError) field.ErrorLis
 			add(knativeError(app, kp, leaf))
 		}
 	}
+	if len(out) == 0 {
+		// Knative refused without a leaf that has a message: still one error,
+		// never none (callers report the first).
+		out = append(out, field.Invalid(field.NewPath("spec"), field.OmitValueType{}, "Knative Serving refuses it: "+ferr.Error()))
+	}
 	return out
 }
 
@@ -110,8 +115,8 @@ func cutLast(p string) (string, string, bool) {
 }
 
 const (
-	knativePodPath       = "spec.template.spec."
-	knativeTemplateNotes = "spec.template.metadata.annotations."
+	knativePodPath             = "spec.template.spec."
+	knativeTemplateAnnotations = "spec.template.metadata.annotations."
 )
 
 // scalingFields are the App fields behind the autoscaling annotations
@@ -130,8 +135,8 @@ var containerPathRE = regexp.MustCompile(`^containers(\[(\d+)\]|\[\*\])(\.(.*))?
 func appPath(app *v1alpha1.App, knativePath, message string) *field.Path {
 	tmpl := field.NewPath("spec", "template")
 	switch {
-	case strings.HasPrefix(knativePath, knativeTemplateNotes):
-		if f, ok := scalingFields[strings.TrimPrefix(knativePath, knativeTemplateNotes)]; ok {
+	case strings.HasPrefix(knativePath, knativeTemplateAnnotations):
+		if f, ok := scalingFields[strings.TrimPrefix(knativePath, knativeTemplateAnnotations)]; ok {
 			return field.NewPath("spec", "scaling", f)
 		}
 		return field.NewPath("spec", "scaling")

@@ -64,3 +64,12 @@ func TestKnativeFieldErrorsOneErrorPerSidecarProbe(t *testing.T) {
 		t.Errorf("want one error for the sidecar's livenessProbe naming multi-container-probing, got %v", errs.ToAggregate())
 	}
 }
+
+// A refusal without a message in any leaf still gives one error: callers
+// report the first, and must never find none.
+func TestKnativeFieldErrorsNeverEmpty(t *testing.T) {
+	errs := KnativeFieldErrors(newApp(), &apis.FieldError{Details: "no message", Paths: []string{"spec.template"}})
+	if len(errs) != 1 || errs[0].Field != "spec" {
+		t.Errorf("want one error for spec, got %v", errs.ToAggregate())
+	}
+}
