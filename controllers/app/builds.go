@@ -234,7 +234,7 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 	if why := r.Platform.BuildTemplateProblem(ref.Name, ref.ClusterScope); why != "" {
 		return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.templateRef.name: "+why)
 	}
-	if why := r.Platform.ImageRepositoryProblem(app.Namespace, b.ImageRepository); why != "" {
+	if why := r.Platform.ImageRepositoryNotAllowed(app.Namespace, b.ImageRepository); why != "" {
 		return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.imageRepository: "+why)
 	}
 	var tmpl client.Object = &wfv1.WorkflowTemplate{}

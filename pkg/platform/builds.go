@@ -36,20 +36,16 @@ func (c Config) BuildTemplateProblem(name string, clusterScope bool) string {
 		"leave templateRef out, name an allowed one, or a WorkflowTemplate of the App's namespace", name, strings.Join(allowed, ", "))
 }
 
-// ImageRepositoryProblem says why an App of namespace may not push to repo
-// ("" when it may).
-func (c Config) ImageRepositoryProblem(namespace, repo string) string {
-	prefix := c.RepositoryPrefix(namespace)
+// ImageRepositoryNotAllowed says why the build policy keeps an App of
+// namespace from pushing to repo ("" when it may). (Whether repo is an image
+// repository at all is v1alpha1.ImageRepositoryProblem.)
+func (c Config) ImageRepositoryNotAllowed(namespace, repo string) string {
+	prefix := strings.ReplaceAll(c.Builds.ImageRepositoryPrefix, "{namespace}", namespace)
 	if prefix == "" || strings.HasPrefix(repo, prefix) {
 		return ""
 	}
 	return fmt.Sprintf("must start with %s (platform config builds.imageRepositoryPrefix %s): each namespace pushes to its own repositories",
 		prefix, c.Builds.ImageRepositoryPrefix)
-}
-
-// RepositoryPrefix is ImageRepositoryPrefix for namespace ("" when unset).
-func (c Config) RepositoryPrefix(namespace string) string {
-	return strings.ReplaceAll(c.Builds.ImageRepositoryPrefix, "{namespace}", namespace)
 }
 
 func (p BuildPolicy) validate() []error {

@@ -22,13 +22,13 @@ func TestBuildPolicy(t *testing.T) {
 			t.Errorf("BuildTemplateProblem(%s, %v) = %q, want %q", tc.name, tc.clusterScope, got, tc.want)
 		}
 	}
-	if got := cfg.ImageRepositoryProblem("team-a", "registry.example.com/team-a/shop"); got != "" {
+	if got := cfg.ImageRepositoryNotAllowed("team-a", "registry.example.com/team-a/shop"); got != "" {
 		t.Errorf("its own repository: %q", got)
 	}
-	if got := cfg.ImageRepositoryProblem("team-a", "registry.example.com/team-b/shop"); !strings.Contains(got, "must start with registry.example.com/team-a/ (platform config builds.imageRepositoryPrefix") {
+	if got := cfg.ImageRepositoryNotAllowed("team-a", "registry.example.com/team-b/shop"); !strings.Contains(got, "must start with registry.example.com/team-a/ (platform config builds.imageRepositoryPrefix") {
 		t.Errorf("another team's repository: %q", got)
 	}
-	if got := Default().ImageRepositoryProblem("team-a", "evil.example.com/x"); got != "" {
+	if got := Default().ImageRepositoryNotAllowed("team-a", "evil.example.com/x"); got != "" {
 		t.Errorf("no prefix set refuses: %q", got)
 	}
 	cfg.Builds.ImageRepositoryPrefix = "registry.example.com/{namespace}"

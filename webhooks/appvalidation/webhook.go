@@ -117,7 +117,7 @@ func (v Validator) buildErrors(old, app *v1alpha1.App) field.ErrorList {
 		}
 	}
 	if old == nil || oldB.ImageRepository != b.ImageRepository {
-		if why := v.Platform.ImageRepositoryProblem(app.Namespace, b.ImageRepository); why != "" {
+		if why := v.Platform.ImageRepositoryNotAllowed(app.Namespace, b.ImageRepository); why != "" {
 			errs = append(errs, field.Invalid(p.Child("imageRepository"), b.ImageRepository, why))
 		}
 	}
