@@ -153,10 +153,23 @@ func (r *rollout) edit(ctx context.Context, t *testing.T, rng *rand.Rand) {
 		name := r.names[rng.IntN(len(r.names))]
 		r.mu.Unlock()
 		img := image(r.ns, name, version)
-		if err := setImage(ctx, client.ObjectKey{Namespace: r.ns, Name: name}, img); err != nil {
+		key := client.ObjectKey{Namespace: r.ns, Name: name}
+		if err := setImage(ctx, key, img); err != nil {
 			if ctx.Err() == nil {
 				t.Errorf("editing App %s: %v", name, err)
+				return
 			}
+			// The edit ended with ctx: the apiserver may have applied it
+			// before the answer was lost, so the App's own spec says which
+			// image was set last.
+			got := &v1alpha1.App{}
+			if err := k8s.Get(context.Background(), key, got); err != nil {
+				t.Errorf("reading App %s after the last edit: %v", name, err)
+				return
+			}
+			r.mu.Lock()
+			r.last[name] = got.Spec.Image
+			r.mu.Unlock()
 			return
 		}
 		r.mu.Lock()
