@@ -116,10 +116,12 @@ const (
 const ReasonEventingNotInstalled = "EventingNotInstalled"
 
 // Reasons of LogsReady: the namespace's Pod Security level forbids the
-// hostPath volume spec.logs needs.
+// hostPath volume spec.logs needs, or allows every hostPath (privileged)
+// without knapp's policy that keeps the rest of baseline (LabelPodSecurity).
 const (
 	ReasonPodSecurityBaseline   = "PodSecurityBaseline"
 	ReasonPodSecurityRestricted = "PodSecurityRestricted"
+	ReasonPodSecurityUnguarded  = "PodSecurityUnguarded"
 )
 
 // MarkDomainReady records that the App holds its host.

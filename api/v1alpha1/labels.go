@@ -13,6 +13,16 @@ const (
 	// other Apps and of anything else never reach that webhook.
 	LabelLogs = "knapp.dev/logs"
 
+	// LabelPodSecurity on a Namespace, with the value LabelPodSecurityBaseline,
+	// puts it under knapp's policy knapp-pod-security-baseline
+	// (config/policy/pod-security.yaml): Pod Security baseline for every pod
+	// except knapp's own log volume. A namespace whose Apps keep logs must
+	// let Pod Security admission allow hostPath (enforce privileged), and
+	// this label keeps baseline in force there. Set by a cluster admin.
+	LabelPodSecurity = "knapp.dev/pod-security"
+	// LabelPodSecurityBaseline is the value of LabelPodSecurity.
+	LabelPodSecurityBaseline = "baseline"
+
 	// LabelDomain is the label Knative's config-domain selects on to give
 	// the platform's domain (sls-<cluster>.<suffix>) to knapp's Services.
 	LabelDomain = "knapp.dev/domain"

@@ -140,8 +140,9 @@ func TestUnknownEnvironment(t *testing.T) {
 }
 
 // An App with logs in a namespace whose Pod Security level forbids hostPath
-// says so, instead of its pods silently never starting; relabelling the
-// namespace fixes it.
+// says so, instead of its pods silently never starting; so does one in a
+// namespace that allows every hostPath without knapp's policy; relabelling
+// the namespace fixes it.
 func TestLogsReadyFollowsPodSecurity(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t, map[string]string{"pod-security.kubernetes.io/enforce": "baseline"})
@@ -167,6 +168,19 @@ func TestLogsReadyFollowsPodSecurity(t *testing.T) {
 			return err
 		}
 		nsObj.Labels["pod-security.kubernetes.io/enforce"] = "privileged"
+		return k8s.Update(ctx, nsObj)
+	})
+	// privileged alone lets every pod mount any node path: knapp says so.
+	got = waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionFalse, v1alpha1.ReasonPodSecurityUnguarded))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionLogsReady).Message; !contains(msg, ns, "privileged", "knapp.dev/pod-security=baseline") {
+		t.Errorf("message %q", msg)
+	}
+	eventually(t, "labelling the namespace for knapp's policy", func(ctx context.Context) error {
+		nsObj := &corev1Namespace{}
+		if err := k8s.Get(ctx, client.ObjectKey{Name: ns}, nsObj); err != nil {
+			return err
+		}
+		nsObj.Labels[v1alpha1.LabelPodSecurity] = v1alpha1.LabelPodSecurityBaseline
 		return k8s.Update(ctx, nsObj)
 	})
 	got = waitForApp(t, key, conditionIs(v1alpha1.ConditionLogsReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
