@@ -31,14 +31,22 @@
 //	200 ignored   a push that starts nothing: {"status":"ignored","reason":...}
 //	200 pong      GitHub's ping, once its signature is right
 //	400           unsupported event, malformed payload, no ref or commit
-//	401           no credentials, or a wrong signature or token
+//	401           no credentials; or a wrong signature or token, no such App, an App without spec.build.hook, a missing or empty hook Secret: one answer for all of these, so a caller without the token cannot tell which Apps exist (knapp's log says which, at V(1))
 //	403           a push of another repository than spec.build.git.url
-//	404           no such App, or the App has no spec.build.hook (one answer for both, so a caller without the secret cannot tell which Apps exist)
+//	404           a path that can name no App (an invalid namespace or name)
 //	405           a method other than POST
 //	409           a build of that commit exists (a replayed delivery); names the workflow
-//	413           a body larger than Options.MaxBodyBytes (default 1 MiB)
-//	503           the hook Secret, or its key token, is missing; or the build cannot start (the reason, such as a missing build template, is in the answer)
+//	413           a body, or a Content-Length, over the caller's limit (Options.MaxGitHubBodyBytes, MaxGitLabBodyBytes: 1 MiB; MaxPlainBodyBytes: 16 KiB)
+//	429           the App started builds faster than Options.BuildsPerMinute (6, bursts of BuildBurst 3) allow; Retry-After says when to try again
+//	503           Options.MaxConcurrent (32) requests are in flight, answered at once with Retry-After: 1; or the build cannot start (the reason, such as a missing build template, is in the answer)
 //	500           the cluster could not be asked; see knapp's log
+//
+// What a caller without the token can make knapp spend is bounded: no
+// body is read before the path names an App with hooks and the credential
+// header is there (a GitHub delivery's body is read, up to its limit,
+// before its signature can be checked, App or not, so that an unknown App
+// and a wrong signature take the same work); the App and the token come
+// from caches; and MaxConcurrent requests at most are handled at once.
 //
 // The handler reads the cluster and starts builds only through the Builds
 // interface, and never writes an App. Server runs the handler on its own

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,26 +19,16 @@ import (
 // Pattern is the http.ServeMux pattern of the build hook.
 const Pattern = "/hooks/v1/namespaces/{namespace}/apps/{name}/builds"
 
-// DefaultMaxBodyBytes is the largest body the API reads unless
-// Options.MaxBodyBytes says otherwise. GitHub caps payloads at 25 MB but
-// push payloads of a few commits are a few tens of KiB.
-const DefaultMaxBodyBytes = 1 << 20
-
-// Options of the handler.
-type Options struct {
-	// MaxBodyBytes is the largest body read; larger bodies are answered
-	// 413. Zero or less means DefaultMaxBodyBytes.
-	MaxBodyBytes int64
-	// Logger logs every answer; the zero Logger discards.
-	Logger logr.Logger
-}
-
 // NewHandler returns the hook API: Pattern, and a JSON 404 for every other
 // path. Every answer is counted in knapp_hook_requests_total (pkg/metrics).
 func NewHandler(b Builds, opts Options) http.Handler {
-	h := &handler{builds: b, maxBody: opts.MaxBodyBytes, log: opts.Logger}
-	if h.maxBody <= 0 {
-		h.maxBody = DefaultMaxBodyBytes
+	opts = opts.withDefaults()
+	h := &handler{
+		builds:  b,
+		opts:    opts,
+		log:     opts.Logger,
+		slots:   newSlots(opts.MaxConcurrent),
+		limiter: newBuildLimiter(opts.BuildsPerMinute, opts.BuildBurst),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(Pattern, h.serveBuilds)
@@ -50,20 +41,25 @@ func NewHandler(b Builds, opts Options) http.Handler {
 
 type handler struct {
 	builds  Builds
-	maxBody int64
+	opts    Options
 	log     logr.Logger
+	slots   slots
+	limiter *buildLimiter
 }
 
 // answer is a status code and the JSON body to answer with.
 type answer struct {
 	status int
 	body   any
+	// why is the reason of a refusal that the answer keeps from the caller
+	// (a 401 for an App that does not exist, say), for knapp's log.
+	why string
 }
 
-func ok(status int, body statusBody) answer { return answer{status, body} }
+func ok(status int, body statusBody) answer { return answer{status: status, body: body} }
 
 func fail(status int, format string, args ...any) answer {
-	return answer{status, errorBody{Error: fmt.Sprintf(format, args...)}}
+	return answer{status: status, body: errorBody{Error: fmt.Sprintf(format, args...)}}
 }
 
 func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +71,15 @@ func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
 	if id := r.Header.Get(HeaderGitLabEventUUID); id != "" {
 		log = log.WithValues("gitlabEventUUID", id)
 	}
+	body := &eofWatcher{ReadCloser: r.Body}
+	r.Body = body
 	a := h.handle(logr.NewContext(r.Context(), log), w, r, ns, name)
+	r.Body = body.ReadCloser
+	if r.ContentLength != 0 && !body.sawEOF {
+		// Refused before its body was read: close the connection, or
+		// net/http would read up to 256 KiB of the body to keep it.
+		w.Header().Set("Connection", "close")
+	}
 	writeJSON(w, a.status, a.body)
 
 	kv := []any{"status", a.status}
@@ -85,6 +89,9 @@ func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
 	case errorBody:
 		kv = append(kv, "error", b.Error, "workflow", b.Workflow)
 	}
+	if a.why != "" {
+		kv = append(kv, "reason", a.why)
+	}
 	if a.status == http.StatusAccepted {
 		log.Info("build hook started a build", kv...)
 	} else {
@@ -92,84 +99,137 @@ func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// eofWatcher tells whether a body was read to its end.
+type eofWatcher struct {
+	io.ReadCloser
+	sawEOF bool
+}
+
+func (b *eofWatcher) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) {
+		b.sawEOF = true
+	}
+	return n, err
+}
+
 // source names the kind of caller for the log (and, through provider, the metrics).
 func source(r *http.Request) string {
 	switch {
 	case r.Header.Get(HeaderGitHubEvent) != "":
-		return "github"
+		return providerGitHub
 	case r.Header.Get(HeaderGitLabEvent) != "":
-		return "gitlab"
+		return providerGitLab
 	default:
-		return "plain"
+		return providerPlain
 	}
 }
 
+// handle answers a request in the order that spends least on callers
+// without the App's token: nothing of the body is read before the path
+// names an App with hooks and the credential header is there, and the
+// answer for an App that does not exist, has no hooks or no token is the
+// same 401 as for a wrong token, after the same in-memory work (the App
+// from the cache, the token from a cache, a constant-time comparison).
 func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, ns, name string) answer {
-	log := logr.FromContextOrDiscard(ctx)
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		return fail(http.StatusMethodNotAllowed, "method %s is not allowed: send POST", r.Method)
 	}
-
-	body, err := io.ReadAll(http.MaxBytesReader(serverWriter(w), r.Body, h.maxBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return fail(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", h.maxBody)
-		}
-		return fail(http.StatusBadRequest, "could not read the body: %v", err)
+	if !h.slots.tryAcquire() {
+		w.Header().Set("Retry-After", "1")
+		return fail(http.StatusServiceUnavailable, "the build hook API is at its limit of %d concurrent requests; try again in a second", h.opts.MaxConcurrent)
 	}
+	defer h.slots.release()
 
 	ref := ns + "/" + name
-	// One answer for "no such App" and "no hooks": a caller without the
-	// secret learns nothing about which Apps exist.
-	notFound := fail(http.StatusNotFound, "no app with build hooks at %q", ref)
 	if len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
-		return notFound
+		return fail(http.StatusNotFound, "no app at %q: a namespace is a DNS label and an App name a DNS subdomain (lower-case letters, digits, '-' and '.')", ref)
 	}
+	if !hasCredentials(r) {
+		return unauthorized(w, ErrNoCredentials)
+	}
+	app, token, why, failed := h.lookUp(ctx, ns, name)
+	if failed != nil {
+		return *failed
+	}
+
+	provider := source(r)
+	limit := h.opts.maxBody(provider)
+	var body []byte
+	if provider == providerGitHub {
+		// The signature is of the body: it must be read first, App or not,
+		// so that an unknown App and a wrong signature look alike.
+		var tooLarge *answer
+		if body, tooLarge = readBody(w, r, provider, limit); tooLarge != nil {
+			return *tooLarge
+		}
+	}
+	if err := verify(provider, token, r, body); err != nil || why != "" {
+		if why == "" {
+			why = "wrong signature or token"
+		}
+		a := unauthorized(w, ErrBadCredentials)
+		a.why = why
+		return a
+	}
+	if provider != providerGitHub {
+		var tooLarge *answer
+		if body, tooLarge = readBody(w, r, provider, limit); tooLarge != nil {
+			return *tooLarge
+		}
+	}
+
+	switch provider {
+	case providerGitHub:
+		return h.github(ctx, w, r, app, body)
+	case providerGitLab:
+		return h.gitlab(ctx, w, r, app, body)
+	default:
+		return h.plain(ctx, w, app, body)
+	}
+}
+
+// lookUp returns the App named and its hook token. When there is no token
+// to check against (no such App, no hooks, no Secret, an empty token) it
+// returns dummyToken and why, for the log; failed is the answer when the
+// cluster could not be asked.
+func (h *handler) lookUp(ctx context.Context, ns, name string) (app *v1alpha1.App, token []byte, why string, failed *answer) {
+	log := logr.FromContextOrDiscard(ctx)
+	ref := ns + "/" + name
 	app, err := h.builds.GetApp(ctx, ns, name)
 	switch {
 	case apierrors.IsNotFound(err), err == nil && app == nil:
-		return notFound
+		return nil, dummyToken, "no such App", nil
 	case err != nil:
 		log.Error(err, "build hook could not get the App")
-		return fail(http.StatusInternalServerError, "could not read app %q; try again later", ref)
+		a := fail(http.StatusInternalServerError, "could not read app %q; try again later", ref)
+		return nil, nil, "", &a
 	case app.Spec.Build == nil || app.Spec.Build.Hook == nil:
-		return notFound
+		return nil, dummyToken, "the App has no spec.build.hook", nil
 	}
 
 	secretRef := ns + "/" + app.Spec.Build.Hook.SecretName
-	token, err := h.builds.HookToken(ctx, app)
+	token, err = h.builds.HookToken(ctx, app)
 	switch {
 	case errors.Is(err, ErrSecretNotFound):
-		log.Info("build hook Secret missing", "secret", secretRef)
-		return fail(http.StatusServiceUnavailable, "the hook Secret of app %q (spec.build.hook.secretName) is missing or has no key %q; the App's owner must create it", ref, TokenKey)
+		return nil, dummyToken, fmt.Sprintf("the hook Secret %s (spec.build.hook.secretName) is missing or has no key %q", secretRef, TokenKey), nil
 	case err != nil:
 		log.Error(err, "build hook could not read the hook Secret", "secret", secretRef)
-		return fail(http.StatusInternalServerError, "could not read the hook Secret of app %q; try again later", ref)
+		a := fail(http.StatusInternalServerError, "could not read the hook Secret of app %q; try again later", ref)
+		return nil, nil, "", &a
 	}
 	// A Secret made from a file often ends in a newline the git server's
 	// secret does not have.
 	token = bytes.TrimSpace(token)
 	if len(token) == 0 {
-		log.Info("build hook Secret empty", "secret", secretRef)
-		return fail(http.StatusServiceUnavailable, "the key %q of the hook Secret of app %q (spec.build.hook.secretName) is empty; the App's owner must set it", TokenKey, ref)
+		return nil, dummyToken, fmt.Sprintf("the key %q of the hook Secret %s is empty", TokenKey, secretRef), nil
 	}
-
-	switch {
-	case r.Header.Get(HeaderGitHubEvent) != "":
-		return h.github(ctx, w, r, app, token, body)
-	case r.Header.Get(HeaderGitLabEvent) != "":
-		return h.gitlab(ctx, w, r, app, token, body)
-	default:
-		return h.plain(ctx, w, r, app, token, body)
-	}
+	return app, token, "", nil
 }
 
-func (h *handler) github(ctx context.Context, w http.ResponseWriter, r *http.Request, app *v1alpha1.App, token, body []byte) answer {
-	if err := VerifyGitHubSignature(token, body, r.Header.Get(HeaderGitHubSignature)); err != nil {
-		return unauthorized(w, err)
-	}
+// github answers a delivery whose signature is verified.
+func (h *handler) github(ctx context.Context, w http.ResponseWriter, r *http.Request, app *v1alpha1.App, body []byte) answer {
 	switch event := r.Header.Get(HeaderGitHubEvent); event {
 	case GitHubEventPing:
 		return ok(http.StatusOK, statusBody{Status: StatusPong})
@@ -185,13 +245,11 @@ func (h *handler) github(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return fail(http.StatusBadRequest, "%v", err)
 	}
-	return h.push(ctx, app, push)
+	return h.push(ctx, w, app, push)
 }
 
-func (h *handler) gitlab(ctx context.Context, w http.ResponseWriter, r *http.Request, app *v1alpha1.App, token, body []byte) answer {
-	if err := VerifyGitLabToken(token, r.Header.Get(HeaderGitLabToken)); err != nil {
-		return unauthorized(w, err)
-	}
+// gitlab answers a delivery whose token is verified.
+func (h *handler) gitlab(ctx context.Context, w http.ResponseWriter, r *http.Request, app *v1alpha1.App, body []byte) answer {
 	if event := r.Header.Get(HeaderGitLabEvent); event != GitLabEventPush {
 		return fail(http.StatusBadRequest, "unsupported GitLab event %q: let the webhook send only push events", event)
 	}
@@ -199,13 +257,11 @@ func (h *handler) gitlab(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if err != nil {
 		return fail(http.StatusBadRequest, "%v", err)
 	}
-	return h.push(ctx, app, push)
+	return h.push(ctx, w, app, push)
 }
 
-func (h *handler) plain(ctx context.Context, w http.ResponseWriter, r *http.Request, app *v1alpha1.App, token, body []byte) answer {
-	if err := VerifyBearer(token, r.Header.Get(HeaderAuthorization)); err != nil {
-		return unauthorized(w, err)
-	}
+// plain answers a call whose bearer token is verified.
+func (h *handler) plain(ctx context.Context, w http.ResponseWriter, app *v1alpha1.App, body []byte) answer {
 	req, err := ParsePlain(body)
 	if err != nil {
 		return fail(http.StatusBadRequest, "%v", err)
@@ -214,11 +270,11 @@ func (h *handler) plain(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if rev == "" {
 		rev = app.Spec.Build.GitRevision()
 	}
-	return h.start(ctx, app, rev)
+	return h.start(ctx, w, app, rev)
 }
 
 // push starts a build for a push of the App's repository and branch.
-func (h *handler) push(ctx context.Context, app *v1alpha1.App, p Push) answer {
+func (h *handler) push(ctx context.Context, w http.ResponseWriter, app *v1alpha1.App, p Push) answer {
 	want := app.Spec.Build.Git.URL
 	same := false
 	for _, u := range p.RepoURLs {
@@ -230,14 +286,22 @@ func (h *handler) push(ctx context.Context, app *v1alpha1.App, p Push) answer {
 	if reason := IgnoreReason(app, p); reason != "" {
 		return ok(http.StatusOK, statusBody{Status: StatusIgnored, Reason: reason})
 	}
-	return h.start(ctx, app, p.Commit)
+	return h.start(ctx, w, app, p.Commit)
 }
 
-func (h *handler) start(ctx context.Context, app *v1alpha1.App, rev string) answer {
+// start starts a build once the App's build rate allows one.
+func (h *handler) start(ctx context.Context, w http.ResponseWriter, app *v1alpha1.App, rev string) answer {
+	ref := app.Namespace + "/" + app.Name
+	if allowed, wait := h.limiter.allow(ref); !allowed {
+		secs := retryAfter(wait)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		return fail(http.StatusTooManyRequests, "app %s has started builds faster than the hook API allows (%d a minute, %d at once); try again in %ds",
+			ref, h.opts.BuildsPerMinute, h.opts.BuildBurst, secs)
+	}
 	wf, err := h.builds.StartBuild(ctx, app, rev)
 	switch {
 	case errors.Is(err, ErrBuildExists):
-		return answer{http.StatusConflict, errorBody{
+		return answer{status: http.StatusConflict, body: errorBody{
 			Error:    fmt.Sprintf("a build of %q exists already, as workflow %q: this delivery was handled before", rev, wf),
 			Workflow: wf,
 		}}

@@ -15,7 +15,7 @@ import (
 // Every answer counts once in knapp_hook_requests_total, by the provider
 // the headers name and the status code answered.
 func TestHandlerCountsRequests(t *testing.T) {
-	srv := serve(t, world(), Options{MaxBodyBytes: 64 << 10})
+	srv := serve(t, world(), Options{MaxPlainBodyBytes: 64 << 10})
 	push := fixture(t, "github-push.json")
 	plain := http.Header{}
 	plain.Set("Content-Type", "application/json")
@@ -30,7 +30,7 @@ func TestHandlerCountsRequests(t *testing.T) {
 		{"github push", hookPath("shop"), githubHeaders("push", push, testToken), push, metrics.ProviderGitHub, http.StatusAccepted},
 		{"github ping", hookPath("shop"), githubHeaders("ping", []byte(`{}`), testToken), []byte(`{}`), metrics.ProviderGitHub, http.StatusOK},
 		{"gitlab, wrong token", hookPath("gl-shop"), gitlabHeaders("Push Hook", "nope"), fixture(t, "gitlab-push.json"), metrics.ProviderGitLab, http.StatusUnauthorized},
-		{"plain, no such App", hookPath("nothing"), bearer(testToken), []byte(`{}`), metrics.ProviderPlain, http.StatusNotFound},
+		{"plain, no such App", hookPath("nothing"), bearer(testToken), []byte(`{}`), metrics.ProviderPlain, http.StatusUnauthorized},
 		{"no credentials at all", hookPath("shop"), plain, []byte(`{}`), metrics.ProviderUnknown, http.StatusUnauthorized},
 		{"another path", "/metrics", plain, nil, metrics.ProviderUnknown, http.StatusNotFound},
 		{"too large", hookPath("shop"), bearer(testToken), bytes.Repeat([]byte("x"), 128<<10), metrics.ProviderPlain, http.StatusRequestEntityTooLarge},
@@ -52,7 +52,7 @@ func TestHandlerCountsRequests(t *testing.T) {
 // The counting wrapper keeps what the server's own writer does: a body
 // over the limit closes the connection, as http.MaxBytesReader asks.
 func TestTooLargeBodyClosesTheConnection(t *testing.T) {
-	srv := httptest.NewServer(NewHandler(world(), Options{MaxBodyBytes: 16}))
+	srv := httptest.NewServer(NewHandler(world(), Options{MaxPlainBodyBytes: 16}))
 	t.Cleanup(srv.Close)
 	req, err := http.NewRequest(http.MethodPost, srv.URL+hookPath("shop"), bytes.NewReader(bytes.Repeat([]byte("x"), 1<<10)))
 	if err != nil {

@@ -1,0 +1,34 @@
+package hookapi
+
+import (
+	"errors"
+	"io"
+	"net/http"
+)
+
+// callerNames name each provider's callers in answers.
+var callerNames = map[string]string{
+	providerGitHub: "GitHub deliveries",
+	providerGitLab: "GitLab deliveries",
+	providerPlain:  `plain calls (whose body is {"revision": "..."})`,
+}
+
+// readBody reads r's body, at most limit bytes: a larger body, or a
+// Content-Length that announces one, is answered 413 naming the limit. The
+// Content-Length is checked first, so that such a body is not read at all.
+func readBody(w http.ResponseWriter, r *http.Request, provider string, limit int64) ([]byte, *answer) {
+	tooLarge := fail(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes, the hook API's limit for %s", limit, callerNames[provider])
+	if r.ContentLength > limit {
+		return nil, &tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(serverWriter(w), r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &tooLarge
+		}
+		a := fail(http.StatusBadRequest, "could not read the body: %v", err)
+		return nil, &a
+	}
+	return body, nil
+}
