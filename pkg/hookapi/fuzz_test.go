@@ -161,7 +161,7 @@ func FuzzHandler(f *testing.F) {
 
 		started := builds.startedCommits()
 		if !authenticated(r, body) && (!beforeAuth.Has(w.Code) || len(started) > 0 ||
-		w.Code == http.StatusRequestEntityTooLarge && source(r) != providerGitHub) {
+			w.Code == http.StatusRequestEntityTooLarge && source(r) != providerGitHub) {
 			t.Fatalf("without the token: %d %s, builds %q", w.Code, w.Body, started)
 		}
 		if (w.Code == http.StatusAccepted) != (len(started) == 1) || len(started) > 1 {
