@@ -33,5 +33,6 @@ copy config/rbac/role.yaml rbac/role.yaml
 copy config/rbac/tenant-roles.yaml rbac/tenant-roles.yaml
 copy config/policy/domain-keys.yaml policy/domain-keys.yaml
 copy config/policy/build-workflows.yaml policy/build-workflows.yaml
+copy config/policy/pod-security.yaml policy/pod-security.yaml
 copy config/build/knapp-build.yaml build/knapp-build.yaml
 copy config/build/executor-rbac.yaml build/executor-rbac.yaml

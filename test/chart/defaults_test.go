@@ -35,6 +35,8 @@ func TestDefaults(t *testing.T) {
 		"ValidatingAdmissionPolicy//knapp-domain-keys", "ValidatingAdmissionPolicyBinding//knapp-domain-keys",
 		"ValidatingAdmissionPolicy//knapp-build-workflows", "ValidatingAdmissionPolicyBinding//knapp-build-workflows",
 		"ConfigMap/" + namespace + "/knapp-trusted-identities",
+		"ValidatingAdmissionPolicy//knapp-pod-security-baseline", "ValidatingAdmissionPolicyBinding//knapp-pod-security-baseline",
+		"ConfigMap/" + namespace + "/knapp-logs-policy",
 	}
 	want = append(append(want, selfSignedObjects...), webhookObjects...)
 	if got := r.Names(); !sameSet(got, want) {

@@ -160,17 +160,18 @@ func checkAddedMetadata(t *testing.T, got, want metav1.ObjectMeta, annotations m
 // TestPoliciesMatchConfig: the policies and their bindings are
 // config/policy's; the binding's parameter and the ConfigMap move to the
 // release's namespace, which names the release's ServiceAccount and the
-// trusted usernames; policies.enabled=false renders none of it.
+// trusted usernames (or platform.logRoot); policies.enabled=false renders
+// none of it.
 func TestPoliciesMatchConfig(t *testing.T) {
 	var cfg []object
-	for _, f := range []string{"domain-keys.yaml", "build-workflows.yaml"} {
+	for _, f := range []string{"domain-keys.yaml", "build-workflows.yaml", "pod-security.yaml"} {
 		objs, err := parseManifestFile(repoPath(t, "config", "policy", f))
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg = append(cfg, objs...)
 	}
-	r := render(t, "policies: {trustedUsernames: [system:serviceaccount:knative-serving:controller, ops@example.com]}")
+	r := render(t, "policies: {trustedUsernames: [system:serviceaccount:knative-serving:controller, ops@example.com]}\nplatform: {logRoot: /srv/logs}")
 	for _, want := range cfg {
 		ns := ""
 		if want.GetKind() == "ConfigMap" {
@@ -191,11 +192,24 @@ func TestPoliciesMatchConfig(t *testing.T) {
 			if !equality.Semantic.DeepEqual(spec["policyName"], want.Object["spec"].(map[string]any)["policyName"]) {
 				t.Errorf("binding %s binds %v", want.GetName(), spec["policyName"])
 			}
-			if ref := spec["paramRef"].(map[string]any); ref["namespace"] != namespace || ref["name"] != "knapp-trusted-identities" || ref["parameterNotFoundAction"] != "Deny" {
+			param := "knapp-trusted-identities"
+			if want.GetName() == "knapp-pod-security-baseline" {
+				param = "knapp-logs-policy"
+				if !equality.Semantic.DeepEqual(spec["matchResources"], want.Object["spec"].(map[string]any)["matchResources"]) {
+					t.Errorf("binding %s matches %v", want.GetName(), spec["matchResources"])
+				}
+			}
+			if ref := spec["paramRef"].(map[string]any); ref["namespace"] != namespace || ref["name"] != param || ref["parameterNotFoundAction"] != "Deny" {
 				t.Errorf("binding paramRef %v", ref)
 			}
 		case "ConfigMap":
 			data := got.Object["data"].(map[string]any)
+			if want.GetName() == "knapp-logs-policy" {
+				if data["logRoot"] != "/srv/logs" || len(data) != 1 {
+					t.Errorf("the logs policy's parameter %v, want logRoot /srv/logs", data)
+				}
+				continue
+			}
 			if want := "system:serviceaccount:" + namespace + ":knapp,system:serviceaccount:knative-serving:controller,ops@example.com"; data["usernames"] != want {
 				t.Errorf("trusted usernames %q, want %q", data["usernames"], want)
 			}
@@ -210,7 +224,9 @@ func TestPoliciesMatchConfig(t *testing.T) {
 			t.Errorf("policies.enabled=false renders %d %s", n, kind)
 		}
 	}
-	if _, ok := off.Find("ConfigMap", "knapp-trusted-identities", namespace); ok {
-		t.Error("policies.enabled=false renders the trusted identities")
+	for _, name := range []string{"knapp-trusted-identities", "knapp-logs-policy"} {
+		if _, ok := off.Find("ConfigMap", name, namespace); ok {
+			t.Errorf("policies.enabled=false renders the ConfigMap %s", name)
+		}
 	}
 }

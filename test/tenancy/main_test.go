@@ -113,6 +113,7 @@ func installPlatform(ctx context.Context, root string) error {
 		filepath.Join(root, "config", "build", "knapp-build.yaml"),
 		filepath.Join(root, "config", "policy", "domain-keys.yaml"),
 		filepath.Join(root, "config", "policy", "build-workflows.yaml"),
+		filepath.Join(root, "config", "policy", "pod-security.yaml"),
 		filepath.Join(serving, "config", "core", "200-roles", "clusterrole-namespaced.yaml"),
 		filepath.Join(argo, "manifests", "cluster-install-no-crds", "workflow-controller-rbac", "workflow-aggregate-roles.yaml"),
 	}

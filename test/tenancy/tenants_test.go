@@ -26,6 +26,8 @@ var tenantRoles = []string{
 	"knapp-app-edit", "knapp-app-view",
 	"knative-serving-namespaced-edit", "knative-serving-namespaced-view",
 	"argo-aggregate-to-edit", "argo-aggregate-to-view",
+	// Kubernetes' own part of edit: pods, Secrets, ConfigMaps, Deployments.
+	"system:aggregate-to-edit",
 }
 
 // tenant is a team: a user bound to tenantRoles in its own namespace only.
@@ -58,6 +60,26 @@ func newTenant(t *testing.T, name string) *tenant {
 		t.Fatal(err)
 	}
 	return &tenant{name: user, namespace: ns.Name, client: c}
+}
+
+// labelNamespace sets labels on a tenant's namespace, as the cluster admin
+// who sets a team's namespaces up does (tenants may not).
+func labelNamespace(t *testing.T, team *tenant, labels map[string]string) {
+	t.Helper()
+	ns := &corev1.Namespace{}
+	ctx := context.Background()
+	if err := admin.Get(ctx, client.ObjectKey{Name: team.namespace}, ns); err != nil {
+		t.Fatal(err)
+	}
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	for k, v := range labels {
+		ns.Labels[k] = v
+	}
+	if err := admin.Update(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // victim is another team's App holding a host, and what an attack must
