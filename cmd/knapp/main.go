@@ -118,7 +118,7 @@ func run() error {
 		return err
 	}
 	if hookAddr != "0" {
-		hooks := hookapi.NewHandler(app.HookBuilds{Reconciler: reconciler}, hookapi.Options{Logger: ctrl.Log.WithName("hooks")})
+		hooks := hookapi.NewHandler(app.NewHookBuilds(reconciler), hookapi.Options{Logger: ctrl.Log.WithName("hooks")})
 		if err := mgr.Add(&hookapi.Server{Addr: hookAddr, Handler: hooks}); err != nil {
 			return err
 		}

@@ -20,15 +20,24 @@ import (
 
 // HookBuilds gives the hook API what it needs from the cluster, starting
 // builds the same way the reconciler does (same Workflow names, the same
-// superseding), so a hook call and a spec change never build twice.
+// superseding), so a hook call and a spec change never build twice. Make
+// it with NewHookBuilds.
 type HookBuilds struct {
 	Reconciler *Reconciler
+	secrets    *hookSecretCache
 }
 
-var _ hookapi.Builds = HookBuilds{}
+var _ hookapi.Builds = (*HookBuilds)(nil)
+
+// NewHookBuilds returns the hook API's view of the cluster through r.
+func NewHookBuilds(r *Reconciler) *HookBuilds {
+	h := &HookBuilds{Reconciler: r}
+	h.secrets = newHookSecretCache(h.readHookToken)
+	return h
+}
 
 // GetApp reads the App from the cache.
-func (h HookBuilds) GetApp(ctx context.Context, namespace, name string) (*v1alpha1.App, error) {
+func (h *HookBuilds) GetApp(ctx context.Context, namespace, name string) (*v1alpha1.App, error) {
 	app := &v1alpha1.App{}
 	if err := h.Reconciler.Client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, app); err != nil {
 		return nil, err
@@ -36,27 +45,32 @@ func (h HookBuilds) GetApp(ctx context.Context, namespace, name string) (*v1alph
 	return app, nil
 }
 
-// HookToken reads the token of the App's hook Secret past the cache, so
-// knapp caches no Secrets.
-func (h HookBuilds) HookToken(ctx context.Context, app *v1alpha1.App) ([]byte, error) {
-	name := app.Spec.Build.Hook.SecretName
+// HookToken returns the token of the App's hook Secret from a short-lived
+// cache of its own (hookSecretCache): the API asks before the caller is
+// authenticated, and knapp's informers cache no Secrets.
+func (h *HookBuilds) HookToken(ctx context.Context, app *v1alpha1.App) ([]byte, error) {
+	return h.secrets.get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Spec.Build.Hook.SecretName})
+}
+
+// readHookToken reads the token of a hook Secret past the informers.
+func (h *HookBuilds) readHookToken(ctx context.Context, key types.NamespacedName) ([]byte, error) {
 	secret := &corev1.Secret{}
-	err := h.Reconciler.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: name}, secret)
+	err := h.Reconciler.APIReader.Get(ctx, key, secret)
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("%w: Secret %s/%s does not exist", hookapi.ErrSecretNotFound, app.Namespace, name)
+		return nil, fmt.Errorf("%w: Secret %s does not exist", hookapi.ErrSecretNotFound, key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, name, err)
+		return nil, fmt.Errorf("reading Secret %s: %w", key, err)
 	}
 	token, ok := secret.Data[v1alpha1.HookTokenKey]
 	if !ok || len(token) == 0 {
-		return nil, fmt.Errorf("%w: Secret %s/%s has no key %q", hookapi.ErrSecretNotFound, app.Namespace, name, v1alpha1.HookTokenKey)
+		return nil, fmt.Errorf("%w: Secret %s has no key %q", hookapi.ErrSecretNotFound, key, v1alpha1.HookTokenKey)
 	}
 	return token, nil
 }
 
 // StartBuild starts the build of a pushed commit.
-func (h HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit string) (string, error) {
+func (h *HookBuilds) StartBuild(ctx context.Context, app *v1alpha1.App, commit string) (string, error) {
 	trigger := resources.BuildTrigger{Revision: commit, Source: resources.BuildTriggerHook}
 	name := resources.BuildWorkflowName(app, trigger)
 	workflows, err := h.Reconciler.buildWorkflows(ctx, app)

@@ -51,7 +51,7 @@ func TestHookBuildAnswersTheBuildItStarted(t *testing.T) {
 	r, c := hookTestReconciler(t, apierrors.NewServiceUnavailable("etcd is busy"), running)
 	commit := strings.Repeat("ab", 20)
 
-	name, err := HookBuilds{Reconciler: r}.StartBuild(context.Background(), app, commit)
+	name, err := NewHookBuilds(r).StartBuild(context.Background(), app, commit)
 	if err != nil {
 		t.Fatalf("StartBuild: %v, want the started build's name", err)
 	}
@@ -69,7 +69,7 @@ func TestHookBuildSaysWhatStopsIt(t *testing.T) {
 	app := buildTestApp("main")
 	app.Spec.Build.RegistrySecretName = "push-creds"
 	r, _ := hookTestReconciler(t, nil)
-	_, err := HookBuilds{Reconciler: r}.StartBuild(context.Background(), app, strings.Repeat("cd", 20))
+	_, err := NewHookBuilds(r).StartBuild(context.Background(), app, strings.Repeat("cd", 20))
 	if err == nil || !strings.Contains(err.Error(), "spec.build.registrySecretName: Secret team-a/push-creds does not exist") {
 		t.Errorf("StartBuild: %v, want the missing Secret named", err)
 	}

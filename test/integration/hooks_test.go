@@ -84,7 +84,7 @@ func TestHookStartsABuildOfThePushedCommit(t *testing.T) {
 	create(t, a)
 	specBuild := waitForBuilds(t, a, 1)[0]
 
-	server := httptest.NewServer(hookapi.NewHandler(app.HookBuilds{Reconciler: reconciler}, hookapi.Options{}))
+	server := httptest.NewServer(hookapi.NewHandler(app.NewHookBuilds(reconciler), hookapi.Options{}))
 	defer server.Close()
 	url := fmt.Sprintf("%s/hooks/v1/namespaces/%s/apps/shop/builds", server.URL, ns)
 
@@ -107,7 +107,8 @@ func TestHookStartsABuildOfThePushedCommit(t *testing.T) {
 	if status, answer := postHook(t, url, body, sign("s3cret", body)); status != http.StatusConflict || answer["workflow"] != name {
 		t.Errorf("replayed delivery: %d %v, want 409 naming %s", status, answer, name)
 	}
-	if status, _ := postHook(t, url, body, sign("wrong", body)); status != http.StatusUnauthorized {
+	status, wrongAnswer := postHook(t, url, body, sign("wrong", body))
+	if status != http.StatusUnauthorized {
 		t.Errorf("wrong signature: %d, want 401", status)
 	}
 	other := githubPush(t, "refs/heads/feature", "0123456789abcdef0123456789abcdef01234567")
@@ -115,8 +116,10 @@ func TestHookStartsABuildOfThePushedCommit(t *testing.T) {
 		t.Errorf("another branch: %d %v, want 200 ignored", status, answer)
 	}
 	unknown := fmt.Sprintf("%s/hooks/v1/namespaces/%s/apps/nope/builds", server.URL, ns)
-	if status, _ := postHook(t, unknown, body, sign("s3cret", body)); status != http.StatusNotFound {
-		t.Errorf("unknown App: %d, want 404", status)
+	// The same answer as a wrong signature: a caller without the token
+	// cannot tell which Apps exist.
+	if status, answer := postHook(t, unknown, body, sign("s3cret", body)); status != http.StatusUnauthorized || answer["error"] != wrongAnswer["error"] {
+		t.Errorf("unknown App: %d %v, want 401 %v as for a wrong signature", status, answer, wrongAnswer)
 	}
 	if n := len(buildsOf(t, a)); n != 2 {
 		t.Errorf("%d builds after the refused and ignored calls, want 2", n)
