@@ -246,7 +246,9 @@ func TestBuildRateLimit(t *testing.T) {
 // the Content-Length says so or only the body does.
 func TestBodyLimitPerProvider(t *testing.T) {
 	opts := Options{MaxGitHubBodyBytes: 4096, MaxGitLabBodyBytes: 3072, MaxPlainBodyBytes: 64}
-	pad := func(b []byte, n int64) []byte { return append(bytes.Clone(b), bytes.Repeat([]byte(" "), int(n)-len(b))...) }
+	pad := func(b []byte, n int64) []byte {
+		return append(bytes.Clone(b), bytes.Repeat([]byte(" "), int(n)-len(b))...)
+	}
 	tests := []struct {
 		name    string
 		limit   int64
