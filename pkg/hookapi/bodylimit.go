@@ -1,8 +1,8 @@
 package hookapi
 
 import (
+	"bytes"
 	"errors"
-	"io"
 	"net/http"
 )
 
@@ -21,7 +21,13 @@ func readBody(w http.ResponseWriter, r *http.Request, provider string, limit int
 	if r.ContentLength > limit {
 		return nil, &tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(serverWriter(w), r.Body, limit))
+	// One allocation when the length is known, where io.ReadAll would
+	// grow its buffer a dozen times for a 1 MiB body, twice the memory.
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(serverWriter(w), r.Body, limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -30,5 +36,5 @@ func readBody(w http.ResponseWriter, r *http.Request, provider string, limit int
 		a := fail(http.StatusBadRequest, "could not read the body: %v", err)
 		return nil, &a
 	}
-	return body, nil
+	return buf.Bytes(), nil
 }
