@@ -46,10 +46,13 @@ func run() error {
 		leaderElectionNamespace                          string
 		leaderElect                                      bool
 		concurrentReconciles                             int
+		hookMaxConcurrent, hookBuildsPerMinute           int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address of the Prometheus metrics endpoint; 0 turns it off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints; 0 turns them off.")
 	flag.StringVar(&hookAddr, "hook-bind-address", ":8082", "Address of the build hook API (POST /hooks/v1/namespaces/{namespace}/apps/{name}/builds); 0 turns it off.")
+	flag.IntVar(&hookMaxConcurrent, "hook-max-concurrent", hookapi.DefaultMaxConcurrent, "How many build hook requests are handled at once; more are answered 503 with Retry-After: 1, their bodies unread.")
+	flag.IntVar(&hookBuildsPerMinute, "hook-builds-per-minute", hookapi.DefaultBuildsPerMinute, "How many builds an App may start a minute through the build hook API (bursts of 3); more are answered 429 with Retry-After.")
 	flag.StringVar(&platformConfig, "platform-config", "", "YAML file with the platform's settings (cluster name, domain suffix, environments); built-in defaults when empty.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so that only one of several replicas reconciles.")
 	// In a cluster the Lease goes to the pod's own namespace; out of one
@@ -98,6 +101,9 @@ func run() error {
 	if concurrentReconciles < 1 {
 		return fmt.Errorf("--concurrent-reconciles %d: want at least 1", concurrentReconciles)
 	}
+	if hookMaxConcurrent < 1 || hookBuildsPerMinute < 1 {
+		return fmt.Errorf("--hook-max-concurrent %d, --hook-builds-per-minute %d: want at least 1 each", hookMaxConcurrent, hookBuildsPerMinute)
+	}
 	ctx := ctrl.SetupSignalHandler()
 	reconciler := &app.Reconciler{
 		Client:    mgr.GetClient(),
@@ -118,7 +124,11 @@ func run() error {
 		return err
 	}
 	if hookAddr != "0" {
-		hooks := hookapi.NewHandler(app.NewHookBuilds(reconciler), hookapi.Options{Logger: ctrl.Log.WithName("hooks")})
+		hooks := hookapi.NewHandler(app.NewHookBuilds(reconciler), hookapi.Options{
+			MaxConcurrent:   hookMaxConcurrent,
+			BuildsPerMinute: hookBuildsPerMinute,
+			Logger:          ctrl.Log.WithName("hooks"),
+		})
 		if err := mgr.Add(&hookapi.Server{Addr: hookAddr, Handler: hooks}); err != nil {
 			return err
 		}
