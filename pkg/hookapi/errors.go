@@ -26,7 +26,7 @@ var (
 
 // Messages of the 401 answers: one for missing credentials and one for
 // every kind of wrong credentials, so that the answer never tells which
-// part was wrong.
+// part was wrong, nor whether the App exists, has hooks or a token.
 const (
 	msgNoCredentials  = "missing credentials: a GitHub webhook needs its secret set to the App's hook token (X-Hub-Signature-256), a GitLab webhook its secret token (X-Gitlab-Token), and any other call the header Authorization: Bearer <token>"
 	msgBadCredentials = "the request's signature or token does not match the App's hook token"
