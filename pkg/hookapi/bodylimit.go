@@ -13,9 +13,10 @@ var callerNames = map[string]string{
 	providerPlain:  `plain calls (whose body is {"revision": "..."})`,
 }
 
-// readBody reads r's body, at most limit bytes: a larger body, or a
-// Content-Length that announces one, is answered 413 naming the limit. The
-// Content-Length is checked first, so that such a body is not read at all.
+// readBody reads r's body, at most limit bytes, or returns the refusal: a
+// larger body, or a Content-Length that announces one, is answered 413
+// naming the limit (the Content-Length first, so that such a body is not
+// read at all); a body that cannot be read, 400.
 func readBody(w http.ResponseWriter, r *http.Request, provider string, limit int64) ([]byte, *answer) {
 	tooLarge := fail(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes, the hook API's limit for %s", limit, callerNames[provider])
 	if r.ContentLength > limit {

@@ -126,11 +126,12 @@ func source(r *http.Request) string {
 }
 
 // handle answers a request in the order that spends least on callers
-// without the App's token: nothing of the body is read before the path
-// names an App with hooks and the credential header is there, and the
-// answer for an App that does not exist, has no hooks or no token is the
-// same 401 as for a wrong token, after the same in-memory work (the App
-// from the cache, the token from a cache, a constant-time comparison).
+// without the App's token: no body is read without the credential header,
+// nor before a GitLab or bearer token matched the App's (a GitHub
+// signature needs the body); and the answer for an App that does not
+// exist, has no hooks or no token is the same 401 as for a wrong token,
+// after the same in-memory work (the App from the cache, the token from a
+// cache, a constant-time comparison).
 func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Request, ns, name string) answer {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -160,9 +161,9 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if provider == providerGitHub {
 		// The signature is of the body: it must be read first, App or not,
 		// so that an unknown App and a wrong signature look alike.
-		var tooLarge *answer
-		if body, tooLarge = readBody(w, r, provider, limit); tooLarge != nil {
-			return *tooLarge
+		var refused *answer
+		if body, refused = readBody(w, r, provider, limit); refused != nil {
+			return *refused
 		}
 	}
 	if err := verify(provider, token, r, body); err != nil || why != "" {
@@ -174,9 +175,9 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return a
 	}
 	if provider != providerGitHub {
-		var tooLarge *answer
-		if body, tooLarge = readBody(w, r, provider, limit); tooLarge != nil {
-			return *tooLarge
+		var refused *answer
+		if body, refused = readBody(w, r, provider, limit); refused != nil {
+			return *refused
 		}
 	}
 
