@@ -71,6 +71,9 @@ func (h *handler) serveBuilds(w http.ResponseWriter, r *http.Request) {
 	if id := r.Header.Get(HeaderGitLabEventUUID); id != "" {
 		log = log.WithValues("gitlabEventUUID", id)
 	}
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
 	body := &eofWatcher{ReadCloser: r.Body}
 	r.Body = body
 	a := h.handle(logr.NewContext(r.Context(), log), w, r, ns, name)
