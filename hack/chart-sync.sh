@@ -36,3 +36,4 @@ copy config/policy/build-workflows.yaml policy/build-workflows.yaml
 copy config/policy/pod-security.yaml policy/pod-security.yaml
 copy config/build/knapp-build.yaml build/knapp-build.yaml
 copy config/build/executor-rbac.yaml build/executor-rbac.yaml
+copy config/build/network-policy.yaml build/network-policy.yaml

@@ -7,6 +7,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -25,6 +26,7 @@ var goTypes = map[[2]string]func() any{
 	{"v1", "Secret"}:                                                      func() any { return &corev1.Secret{} },
 	{"v1", "Service"}:                                                     func() any { return &corev1.Service{} },
 	{"apps/v1", "Deployment"}:                                             func() any { return &appsv1.Deployment{} },
+	{"networking.k8s.io/v1", "NetworkPolicy"}:                            func() any { return &networkingv1.NetworkPolicy{} },
 	{"policy/v1", "PodDisruptionBudget"}:                                  func() any { return &policyv1.PodDisruptionBudget{} },
 	{"rbac.authorization.k8s.io/v1", "ClusterRole"}:                       func() any { return &rbacv1.ClusterRole{} },
 	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding"}:                func() any { return &rbacv1.ClusterRoleBinding{} },

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 )
 
@@ -41,6 +42,7 @@ func executorObjects(ns string) []string {
 		"Role/" + ns + "/knapp-build-executor",
 		"RoleBinding/" + ns + "/knapp-build-executor",
 		"Secret/" + ns + "/knapp-build-executor.service-account-token",
+		"NetworkPolicy/" + ns + "/knapp-build",
 	}
 }
 
@@ -112,8 +114,23 @@ var toggles = []toggle{
 				if len(rb.Subjects) != 1 || rb.Subjects[0].Namespace != ns {
 					t.Errorf("RoleBinding in %s binds %+v", ns, rb.Subjects)
 				}
+				checkBuildNetworkPolicy(t, r, ns, []string{"169.254.0.0/16", "10.244.0.0/16", "10.96.0.0/12"}, []string{"fe80::/10", "fd00:ec2::254/128"}, 0)
 			}
 		},
+	},
+	{
+		name: "build network policy with the platform's networks",
+		values: "builds: {namespaces: [team-a], networkPolicy: {clusterCIDRs: [10.0.0.0/14, fd12::/48], " +
+			"extraEgress: [{to: [{ipBlock: {cidr: 10.1.2.3/32}}], ports: [{port: 443, protocol: TCP}]}]}}",
+		added: executorObjects("team-a"),
+		check: func(t *testing.T, r rendered) {
+			checkBuildNetworkPolicy(t, r, "team-a", []string{"169.254.0.0/16", "10.0.0.0/14"}, []string{"fe80::/10", "fd00:ec2::254/128", "fd12::/48"}, 1)
+		},
+	},
+	{
+		name:   "build namespaces without the network policy",
+		values: "builds: {namespaces: [team-a], networkPolicy: {enabled: false}}",
+		added:  slices.DeleteFunc(executorObjects("team-a"), func(s string) bool { return strings.HasPrefix(s, "NetworkPolicy/") }),
 	},
 	{
 		name:    "no build template",
@@ -200,4 +217,35 @@ func wantArgs(t *testing.T, c corev1.Container, want, not []string) {
 
 func hasPort(c corev1.Container, name string) bool {
 	return slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.Name == name })
+}
+
+// checkBuildNetworkPolicy: the build pods of ns get no ingress, DNS to
+// kube-dns, the world but the denied networks (v4, v6), and extra more
+// egress rules.
+func checkBuildNetworkPolicy(t *testing.T, r rendered, ns string, v4, v6 []string, extra int) {
+	t.Helper()
+	var np networkingv1.NetworkPolicy
+	decodeStrict(t, r.Get(t, "NetworkPolicy", "knapp-build", ns), &np)
+	if np.Spec.PodSelector.MatchLabels["knapp.dev/build"] != "true" || len(np.Spec.Ingress) != 0 ||
+		!slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}) {
+		t.Errorf("NetworkPolicy in %s: %+v", ns, np.Spec)
+	}
+	if len(np.Spec.Egress) != 2+extra {
+		t.Fatalf("NetworkPolicy in %s has %d egress rules, want %d", ns, len(np.Spec.Egress), 2+extra)
+	}
+	if dns := np.Spec.Egress[0]; len(dns.Ports) != 2 || dns.Ports[0].Port.IntValue() != 53 || len(dns.To) != 1 || dns.To[0].PodSelector.MatchLabels["k8s-app"] != "kube-dns" {
+		t.Errorf("the first rule is not DNS: %+v", dns)
+	}
+	world := np.Spec.Egress[1]
+	if len(world.Ports) != 0 || len(world.To) != 2 {
+		t.Fatalf("the world rule: %+v", world)
+	}
+	for i, want := range []struct {
+		cidr   string
+		except []string
+	}{{"0.0.0.0/0", v4}, {"::/0", v6}} {
+		if b := world.To[i].IPBlock; b == nil || b.CIDR != want.cidr || !slices.Equal(b.Except, want.except) {
+			t.Errorf("ipBlock %d: %+v, want %s except %v", i, b, want.cidr, want.except)
+		}
+	}
 }
