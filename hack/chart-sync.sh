@@ -31,6 +31,7 @@ for crd in config/crd/bases/*.yaml; do
 done
 copy config/rbac/role.yaml rbac/role.yaml
 copy config/rbac/tenant-roles.yaml rbac/tenant-roles.yaml
+copy config/rbac/build-secrets.yaml rbac/build-secrets.yaml
 copy config/policy/domain-keys.yaml policy/domain-keys.yaml
 copy config/policy/build-workflows.yaml policy/build-workflows.yaml
 copy config/policy/pod-security.yaml policy/pod-security.yaml

@@ -258,11 +258,21 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 			return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
 				"spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
 				app.Namespace, b.RegistrySecretName, b.ImageRepository))
+		} else if apierrors.IsForbidden(err) {
+			return retryLater(v1alpha1.ReasonBuildNotAllowed, buildSecretsForbidden(app.Namespace))
 		} else if err != nil {
 			return fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
 		}
 	}
 	return nil
+}
+
+// buildSecretsForbidden says why knapp cannot read a build's Secrets in
+// namespace: it gets Secrets only in build namespaces, by the Role
+// knapp-build-secrets (config/rbac/build-secrets.yaml), not cluster-wide.
+func buildSecretsForbidden(namespace string) string {
+	return fmt.Sprintf("knapp may not read Secrets in namespace %s: builds run only in the platform's build namespaces; "+
+		"the platform team adds %s to the chart's builds.namespaces (which binds the Role knapp-build-secrets there)", namespace, namespace)
 }
 
 // buildWorkflows lists the App's build Workflows, newest first.

@@ -88,8 +88,8 @@ var managerNeeds = []access{
 	{"watch", "", "namespaces", "", "", ""},
 	{"list", "", "configmaps", "", "knative-serving", ""},
 	// The hook API's token and the build's registry Secret (metadata only),
-	// in App namespaces; role.yaml's only Secret verb.
-	{"get", "", "secrets", "", "team-b", "shop-hook"},
+	// in build namespaces only (the Role knapp-build-secrets).
+	{"get", "", "secrets", "", buildNamespace, "shop-hook"},
 	{"create", "events.k8s.io", "events", "", "team-b", ""},
 	// Leader election in the release namespace.
 	{"create", "coordination.k8s.io", "leases", "", installNamespace, ""},
@@ -116,7 +116,10 @@ var managerMustNot = []access{
 	{"patch", "knapp.dev", "apps", "", "team-b", "shop"},
 	{"create", "knapp.dev", "apps", "", "team-b", ""},
 	{"delete", "knapp.dev", "apps", "", "team-b", "shop"},
-	// Secrets: only get by name in App namespaces; the certificate's alone.
+	// Secrets: only get by name in build namespaces; the certificate's alone.
+	{"get", "", "secrets", "", "team-b", "shop-hook"},
+	{"get", "", "secrets", "", "kube-system", "bootstrap-token-abcdef"},
+	{"list", "", "secrets", "", buildNamespace, ""},
 	{"list", "", "secrets", "", "team-b", ""},
 	{"watch", "", "secrets", "", "", ""},
 	{"update", "", "secrets", "", "team-b", "shop-hook"},

@@ -43,6 +43,8 @@ func executorObjects(ns string) []string {
 		"RoleBinding/" + ns + "/knapp-build-executor",
 		"Secret/" + ns + "/knapp-build-executor.service-account-token",
 		"NetworkPolicy/" + ns + "/knapp-build",
+		"Role/" + ns + "/knapp-build-secrets",
+		"RoleBinding/" + ns + "/knapp-build-secrets",
 	}
 }
 

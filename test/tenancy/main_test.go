@@ -131,6 +131,26 @@ func installPlatform(ctx context.Context, root string) error {
 	return bind(ctx, "knapp-manager", rbacv1.Subject{Kind: rbacv1.UserKind, Name: knappUser}, "")
 }
 
+// grantBuildSecrets creates config/rbac/build-secrets.yaml in namespace, as
+// the chart does for each of builds.namespaces.
+func grantBuildSecrets(ctx context.Context, namespace string) error {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return err
+	}
+	objs, err := testenv.ReadObjects(filepath.Join(root, "config", "rbac", "build-secrets.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		o.SetNamespace(namespace)
+		if err := admin.Create(ctx, o); err != nil {
+			return fmt.Errorf("creating %s %s in %s: %w", o.GetKind(), o.GetName(), namespace, err)
+		}
+	}
+	return nil
+}
+
 // bind grants role (a ClusterRole) to subject, in namespace or, with "",
 // cluster-wide.
 func bind(ctx context.Context, role string, subject rbacv1.Subject, namespace string) error {

@@ -51,6 +51,11 @@ func newTenant(t *testing.T, name string) *tenant {
 			t.Fatal(err)
 		}
 	}
+	// Every team here builds: knapp may read Secrets in its namespace as the
+	// chart lets it in builds.namespaces.
+	if err := grantBuildSecrets(ctx, ns.Name); err != nil {
+		t.Fatal(err)
+	}
 	cfg, err := userConfig(user, "tenants")
 	if err != nil {
 		t.Fatal(err)
