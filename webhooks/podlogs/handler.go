@@ -137,16 +137,21 @@ func (h *Handler) handle(ctx context.Context, req admission.Request) (admission.
 		return admission.Errored(http.StatusBadRequest, errors.New("the admission request has no namespace")), log
 	}
 
+	// One answer for "no such App" and "an App without logs": whoever can
+	// reach the webhook's port learns nothing about which Apps exist.
+	noLogs := admission.Allowed(fmt.Sprintf("no App %s/%s with spec.logs; no logs to inject", ns, appName))
 	app, err := h.Apps.GetApp(ctx, ns, appName)
 	switch {
 	case apierrors.IsNotFound(err):
-		return admission.Allowed(fmt.Sprintf("no App %s/%s; no logs to inject", ns, appName)), log
+		log = log.WithValues("why", "no such App")
+		return noLogs, log
 	case err != nil:
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: %w", ns, appName, err)), log
 	case app == nil:
 		return admission.Errored(http.StatusInternalServerError, fmt.Errorf("looking up App %s/%s: no App and no error", ns, appName)), log
 	case app.Spec.Logs == nil:
-		return admission.Allowed(fmt.Sprintf("App %s/%s has no spec.logs; no logs to inject", ns, appName)), log
+		log = log.WithValues("why", "the App has no spec.logs")
+		return noLogs, log
 	}
 
 	hostPath, err := HostPath(h.Config, ns, app.Name)

@@ -149,9 +149,10 @@ func TestHandlerAllowsUnchanged(t *testing.T) {
 		{"a subresource", sub, "not a pod"},
 		{"not a pod", notPod, "not a pod"},
 		{"no knapp.dev/app label", podRequest("team-a", marshal(t, unlabelled)), "no knapp.dev/app label"},
-		{"App not found", podRequest("team-a", withApp("gone")), "no App team-a/gone"},
-		{"App of that name in another namespace", podRequest("team-b", raw), "no App team-b/shop"},
-		{"App without spec.logs", podRequest("team-a", withApp("plain")), "App team-a/plain has no spec.logs"},
+		{"App not found", podRequest("team-a", withApp("gone")), "no App team-a/gone with spec.logs; no logs to inject"},
+		{"App of that name in another namespace", podRequest("team-b", raw), "no App team-b/shop with spec.logs; no logs to inject"},
+		// The same words as for no App: the answer does not tell who exists.
+		{"App without spec.logs", podRequest("team-a", withApp("plain")), "no App team-a/plain with spec.logs; no logs to inject"},
 	} {
 		for dname, dec := range decoders {
 			t.Run(tt.name+"/"+dname, func(t *testing.T) {
