@@ -128,6 +128,9 @@ var managerMustNot = []access{
 	{"patch", "", "secrets", "", installNamespace, "knapp-webhook-cert"},
 	{"create", "", "secrets", "", installNamespace, ""},
 	{"delete", "", "secrets", "", installNamespace, "knapp-webhook-cert"},
+	// ConfigMaps: only Knative Serving's (the Role knapp-manager there).
+	{"list", "", "configmaps", "", "team-b", ""},
+	{"get", "", "configmaps", "", "kube-system", "kubeadm-config"},
 	{"delete", "", "namespaces", "", "", "team-b"},
 	{"create", "", "namespaces", "", "", ""},
 	{"create", "", "pods", "", "team-b", ""},

@@ -34,15 +34,34 @@ func TestCRDsMatchConfig(t *testing.T) {
 }
 
 // TestManagerRulesMatchConfig: the manager's ClusterRole has exactly the
-// rules of config/rbac/role.yaml.
+// rules of config/rbac/role.yaml, and so has its Role for Knative Serving's
+// namespace, which moves to platform.knativeServingNamespace; each bound to
+// the release's ServiceAccount.
 func TestManagerRulesMatchConfig(t *testing.T) {
-	want := decodeFile[rbacv1.ClusterRole](t, repoPath(t, "config", "rbac", "role.yaml"))[0]
-	var got rbacv1.ClusterRole
-	decodeStrict(t, render(t, "").Get(t, "ClusterRole", want.Name), &got)
-	if !equality.Semantic.DeepEqual(got.Rules, want.Rules) || got.AggregationRule != nil {
-		t.Errorf("ClusterRole %s rules\n%v\nwant config/rbac/role.yaml's\n%v", want.Name, got.Rules, want.Rules)
+	roles := decodeFile[rbacv1.ClusterRole](t, repoPath(t, "config", "rbac", "role.yaml")) // a Role's fields are a subset
+	if len(roles) != 2 || roles[0].Kind != "ClusterRole" || roles[1].Kind != "Role" || roles[1].Namespace != "knative-serving" {
+		t.Fatalf("config/rbac/role.yaml: want a ClusterRole and a Role in knative-serving, got %d roles", len(roles))
 	}
-	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
+	r := render(t, "platform: {knativeServingNamespace: serving}")
+	for _, want := range roles {
+		ns, binding := "", "ClusterRoleBinding"
+		if want.Kind == "Role" {
+			ns, binding = "serving", "RoleBinding"
+		}
+		var got rbacv1.ClusterRole
+		decodeStrict(t, r.Get(t, want.Kind, want.Name, ns), &got)
+		if !equality.Semantic.DeepEqual(got.Rules, want.Rules) || got.AggregationRule != nil {
+			t.Errorf("%s %s rules\n%v\nwant config/rbac/role.yaml's\n%v", want.Kind, want.Name, got.Rules, want.Rules)
+		}
+		want.Namespace = ns
+		checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
+		var b rbacv1.RoleBinding
+		decodeStrict(t, r.Get(t, binding, want.Name, ns), &b)
+		if b.RoleRef.Kind != want.Kind || b.RoleRef.Name != want.Name || len(b.Subjects) != 1 ||
+			b.Subjects[0].Name != "knapp" || b.Subjects[0].Namespace != namespace {
+			t.Errorf("%s %s: roleRef %+v, subjects %+v", binding, want.Name, b.RoleRef, b.Subjects)
+		}
+	}
 }
 
 // TestTenantRolesMatchConfig: the tenant roles are config/rbac's, aggregate

@@ -91,11 +91,12 @@ func TestInstall(t *testing.T) {
 	}
 }
 
-// applyAll creates the namespaces, then the CRDs (waiting until they are
+// applyAll creates the namespaces (Knative Serving's too: Knative is
+// installed before knapp), then the CRDs (waiting until they are
 // Established), then everything else in Helm's install order.
 func applyAll(t *testing.T, c client.Client, r rendered) {
 	ctx := context.Background()
-	for _, ns := range []string{installNamespace, buildNamespace} {
+	for _, ns := range []string{installNamespace, buildNamespace, "knative-serving"} {
 		err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			t.Fatal(err)

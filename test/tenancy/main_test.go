@@ -3,7 +3,7 @@
 // knapp-app-view, Knative's and Argo's namespaced roles), on a real
 // kube-apiserver that enforces RBAC and knapp's ValidatingAdmissionPolicies
 // from config/policy, with knapp itself running as its own ServiceAccount
-// under the ClusterRole the chart gives it (config/rbac/role.yaml), never
+// under the roles the chart gives it (config/rbac/role.yaml), never
 // the admin. Each hostile action checks the refusal (or the safe outcome)
 // and then that nothing of another tenant changed.
 package tenancy
@@ -96,8 +96,10 @@ func run(m *testing.M) int {
 // the namespaced roles of Knative Serving and Argo Workflows from their
 // modules.
 func installPlatform(ctx context.Context, root string) error {
-	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "knapp-system"}}); err != nil {
-		return err
+	for _, ns := range []string{"knapp-system", "knative-serving"} {
+		if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			return err
+		}
 	}
 	serving, err := testenv.ModuleDir("knative.dev/serving")
 	if err != nil {
@@ -128,7 +130,16 @@ func installPlatform(ctx context.Context, root string) error {
 			}
 		}
 	}
-	return bind(ctx, "knapp-manager", rbacv1.Subject{Kind: rbacv1.UserKind, Name: knappUser}, "")
+	knapp := rbacv1.Subject{Kind: rbacv1.UserKind, Name: knappUser}
+	if err := bind(ctx, "knapp-manager", knapp, ""); err != nil {
+		return err
+	}
+	// role.yaml's Role: Knative's config maps, in Knative's namespace only.
+	return admin.Create(ctx, &rbacv1.RoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "knative-serving", Name: "knapp-manager"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "knapp-manager"},
+		Subjects:   []rbacv1.Subject{knapp},
+	})
 }
 
 // grantBuildSecrets creates config/rbac/build-secrets.yaml in namespace, as
