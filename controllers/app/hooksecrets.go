@@ -19,6 +19,11 @@ const (
 	// this bounds the apiserver reads anyone can cause to one per Secret
 	// per 30 s; a rotated token takes effect within 30 s.
 	hookSecretTTL = 30 * time.Second
+	// hookSecretErrorTTL is how long a failed read (Forbidden outside the
+	// namespaces knapp may read Secrets in, an apiserver in trouble) is
+	// kept: long enough that callers cannot turn it into a read per
+	// request, short enough that a delivery retried after a blip succeeds.
+	hookSecretErrorTTL = 5 * time.Second
 	// maxHookSecrets bounds the tokens kept; there is one per hook Secret
 	// that an App names and a request named that App.
 	maxHookSecrets = 4096
@@ -32,11 +37,13 @@ const (
 // and keeps only the key token of the Secrets Apps' spec.build.hook name.
 type hookSecretCache struct {
 	// read returns the token, or an error wrapping
-	// hookapi.ErrSecretNotFound, which is kept too; other errors are not.
-	read func(ctx context.Context, key types.NamespacedName) ([]byte, error)
-	ttl  time.Duration
-	max  int
-	now  func() time.Time
+	// hookapi.ErrSecretNotFound, which is kept as long; other errors are
+	// kept for errTTL.
+	read   func(ctx context.Context, key types.NamespacedName) ([]byte, error)
+	ttl    time.Duration
+	errTTL time.Duration
+	max    int
+	now    func() time.Time
 
 	// reads collapses concurrent misses of one Secret into one read.
 	reads singleflight.Group
@@ -55,6 +62,7 @@ func newHookSecretCache(read func(context.Context, types.NamespacedName) ([]byte
 	return &hookSecretCache{
 		read:    read,
 		ttl:     hookSecretTTL,
+		errTTL:  hookSecretErrorTTL,
 		max:     maxHookSecrets,
 		now:     time.Now,
 		entries: map[types.NamespacedName]hookSecretEntry{},
@@ -65,7 +73,7 @@ func newHookSecretCache(read func(context.Context, types.NamespacedName) ([]byte
 func (c *hookSecretCache) get(ctx context.Context, key types.NamespacedName) ([]byte, error) {
 	e, ok := c.lookup(key)
 	if !ok {
-		v, err, _ := c.reads.Do(key.String(), func() (any, error) {
+		v, _, _ := c.reads.Do(key.String(), func() (any, error) {
 			// A read that finished just now filled the entry.
 			if e, ok := c.lookup(key); ok {
 				return e, nil
@@ -75,16 +83,14 @@ func (c *hookSecretCache) get(ctx context.Context, key types.NamespacedName) ([]
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hookSecretReadTimeout)
 			defer cancel()
 			token, err := c.read(rctx, key)
+			ttl := c.ttl
 			if err != nil && !errors.Is(err, hookapi.ErrSecretNotFound) {
-				return nil, err
+				ttl = c.errTTL
 			}
-			e := hookSecretEntry{token: token, err: err, expires: c.now().Add(c.ttl)}
+			e := hookSecretEntry{token: token, err: err, expires: c.now().Add(ttl)}
 			c.store(key, e)
 			return e, nil
 		})
-		if err != nil {
-			return nil, err
-		}
 		e = v.(hookSecretEntry)
 	}
 	if e.err != nil {
