@@ -85,6 +85,14 @@ func run() error {
 		return err
 	}
 	fmt.Printf("\n    export KUBECONFIG=%s\n\n", kubeconfig)
+	knappKubeconfig, err := writeServiceKubeconfig(env, "knapp", knappUser)
+	if err != nil {
+		return err
+	}
+	knativeKubeconfig, err := writeServiceKubeconfig(env, "knative-controller", knativeUser)
+	if err != nil {
+		return err
+	}
 
 	objs, err := readSamples(*samples)
 	if err != nil {
@@ -101,7 +109,7 @@ func run() error {
 		if err := stack.ConfigureKnative(ctx, env.Client, fieldOwner, sampleImages(objs)); err != nil {
 			return err
 		}
-		knative, err := startKnative(ctx, *knativeBin, kubeconfig, *knativeWait)
+		knative, err := startKnative(ctx, *knativeBin, knativeKubeconfig, *knativeWait)
 		if err != nil {
 			return err
 		}
@@ -109,7 +117,7 @@ func run() error {
 		procs = append(procs, knative)
 	}
 
-	knapp, err := startKnapp(*knappBin, root, kubeconfig, webhooks.Args()...)
+	knapp, err := startKnapp(*knappBin, root, knappKubeconfig, webhooks.Args()...)
 	if err != nil {
 		return err
 	}

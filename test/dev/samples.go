@@ -153,16 +153,28 @@ func sampleAppObjects(samples []sample) []*unstructured.Unstructured {
 
 // applyPlatform applies what a platform team installs beside knapp and the
 // samples need: the default build template (config/build/knapp-build.yaml;
-// no Argo controller runs it here, so builds stay Pending).
+// no Argo controller runs it here, so builds stay Pending) and knapp's
+// admission policies with their parameters (config/policy), so the dev user
+// meets what a tenant meets.
 func applyPlatform(ctx context.Context, c client.Client, root string) error {
-	file := filepath.Join(root, "config", "build", "knapp-build.yaml")
-	objs, err := testenv.ReadObjects(file)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+	// The policies' parameters live in knapp's namespace.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "knapp-system"}}
+	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", ns.Name, err)
 	}
-	for _, o := range objs {
-		if err := apply(ctx, c, sample{obj: o, file: file}); err != nil {
-			return err
+	policies, err := filepath.Glob(filepath.Join(root, "config", "policy", "*.yaml"))
+	if err != nil {
+		return err
+	}
+	for _, file := range append([]string{filepath.Join(root, "config", "build", "knapp-build.yaml")}, policies...) {
+		objs, err := testenv.ReadObjects(file)
+		if err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		for _, o := range objs {
+			if err := apply(ctx, c, sample{obj: o, file: file}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
