@@ -23,6 +23,10 @@ const (
 	ConditionRoutesReady = "RoutesReady"
 	// ConditionBuildSucceeded: the last build from git.
 	ConditionBuildSucceeded = "BuildSucceeded"
+	// ConditionHookReady: the build hook's Secret has a token. The hook API
+	// answers every caller the same 401 whatever is wrong, so this is
+	// where the App's owner learns that the Secret is missing.
+	ConditionHookReady = "HookReady"
 	// ConditionLogsReady: host-path log collection.
 	ConditionLogsReady = "LogsReady"
 	// ConditionSchedulesReady: the cron schedules.
@@ -36,6 +40,7 @@ var partConditions = []string{
 	ConditionDomainReady,
 	ConditionRoutesReady,
 	ConditionBuildSucceeded,
+	ConditionHookReady,
 	ConditionLogsReady,
 	ConditionSchedulesReady,
 }

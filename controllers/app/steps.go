@@ -59,6 +59,7 @@ type step struct {
 func (r *Reconciler) steps() []step {
 	return []step{
 		{name: "builds", condition: v1alpha1.ConditionBuildSucceeded, run: r.reconcileBuilds},
+		{name: "hook", condition: v1alpha1.ConditionHookReady, run: r.reconcileHook, independent: true},
 		{name: "desired", condition: v1alpha1.ConditionServiceReady, run: r.computeDesired, stopsOnError: true, failuresOnly: true},
 		{name: "domain", condition: v1alpha1.ConditionDomainReady, run: r.reconcileDomain, stopsOnError: true},
 		{name: "service-owner", condition: v1alpha1.ConditionServiceReady, run: checkServiceOwner, stopsOnError: true, failuresOnly: true},

@@ -19,6 +19,11 @@ import (
 // Pattern is the http.ServeMux pattern of the build hook.
 const Pattern = "/hooks/v1/namespaces/{namespace}/apps/{name}/builds"
 
+// PathOf is Pattern for one App.
+func PathOf(namespace, name string) string {
+	return "/hooks/v1/namespaces/" + namespace + "/apps/" + name + "/builds"
+}
+
 // NewHandler returns the hook API: Pattern, and a JSON 404 for every other
 // path. Every answer is counted in knapp_hook_requests_total (pkg/metrics).
 func NewHandler(b Builds, opts Options) http.Handler {

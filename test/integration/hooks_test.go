@@ -135,3 +135,39 @@ func TestHookStartsABuildOfThePushedCommit(t *testing.T) {
 		t.Errorf("newest build record %+v", got.Status.Build.Builds[0])
 	}
 }
+
+// The hook API answers a missing Secret with the same 401 as a wrong
+// token, so the App's status is where its owner learns of it: HookReady
+// names the Secret and its key until the Secret exists, then says where to
+// call.
+func TestHookReadyNamesAMissingSecret(t *testing.T) {
+	t.Parallel()
+	installBuildTemplate(t)
+	ns := newNamespace(t, nil)
+	a := newApp(ns, "shop", withBuild("main"), func(x *v1alpha1.App) {
+		x.Spec.Build.Hook = &v1alpha1.BuildHook{SecretName: "shop-hook"}
+	})
+	create(t, a)
+	key := client.ObjectKeyFromObject(a)
+	got := waitForApp(t, key, conditionIs(v1alpha1.ConditionHookReady, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionHookReady).Message; !contains(msg, "spec.build.hook.secretName", ns+"/shop-hook", `"token"`, "401") {
+		t.Errorf("message %q", msg)
+	}
+	if err := conditionIs(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonSecretNotFound)(got); err != nil {
+		t.Error(err)
+	}
+
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "shop-hook"}, Data: map[string][]byte{"token": []byte("s3cret")}})
+	got = waitForApp(t, key, conditionIs(v1alpha1.ConditionHookReady, metav1.ConditionTrue, v1alpha1.ReasonReady))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionHookReady).Message; !contains(msg, hookapi.PathOf(ns, "shop")) {
+		t.Errorf("message %q", msg)
+	}
+
+	updateApp(t, key, func(x *v1alpha1.App) { x.Spec.Build.Hook = nil })
+	waitForApp(t, key, func(x *v1alpha1.App) error {
+		if c := x.Status.GetCondition(v1alpha1.ConditionHookReady); c != nil {
+			return fmt.Errorf("HookReady still reported: %+v", c)
+		}
+		return nil
+	})
+}
