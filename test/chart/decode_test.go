@@ -26,7 +26,7 @@ var goTypes = map[[2]string]func() any{
 	{"v1", "Secret"}:                                                      func() any { return &corev1.Secret{} },
 	{"v1", "Service"}:                                                     func() any { return &corev1.Service{} },
 	{"apps/v1", "Deployment"}:                                             func() any { return &appsv1.Deployment{} },
-	{"networking.k8s.io/v1", "NetworkPolicy"}:                            func() any { return &networkingv1.NetworkPolicy{} },
+	{"networking.k8s.io/v1", "NetworkPolicy"}:                             func() any { return &networkingv1.NetworkPolicy{} },
 	{"policy/v1", "PodDisruptionBudget"}:                                  func() any { return &policyv1.PodDisruptionBudget{} },
 	{"rbac.authorization.k8s.io/v1", "ClusterRole"}:                       func() any { return &rbacv1.ClusterRole{} },
 	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding"}:                func() any { return &rbacv1.ClusterRoleBinding{} },
