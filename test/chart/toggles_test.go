@@ -140,12 +140,19 @@ var toggles = []toggle{
 		removed: []string{"ClusterWorkflowTemplate//knapp-build"},
 	},
 	{
+		name:   "hook limits",
+		values: "hooks: {maxConcurrent: 8, buildsPerMinute: 2}",
+		check: func(t *testing.T, r rendered) {
+			wantArgs(t, manager(t, r), []string{"--hook-max-concurrent=8", "--hook-builds-per-minute=2"}, nil)
+		},
+	},
+	{
 		name:    "hooks off",
 		values:  "hooks: {enabled: false}",
 		removed: []string{"Service/" + namespace + "/knapp-hooks"},
 		check: func(t *testing.T, r rendered) {
 			c := manager(t, r)
-			wantArgs(t, c, []string{"--hook-bind-address=0"}, nil)
+			wantArgs(t, c, []string{"--hook-bind-address=0"}, []string{"--hook-max-concurrent", "--hook-builds-per-minute"})
 			if hasPort(c, "hooks") {
 				t.Error("hooks port without hooks")
 			}

@@ -99,6 +99,8 @@ spelt out so that the Services and probes visibly match them.
 - --health-probe-bind-address=:8081
 {{- if .Values.hooks.enabled }}
 - --hook-bind-address=:{{ .Values.hooks.port }}
+- --hook-max-concurrent={{ .Values.hooks.maxConcurrent }}
+- --hook-builds-per-minute={{ .Values.hooks.buildsPerMinute }}
 {{- else }}
 - --hook-bind-address=0
 {{- end }}
