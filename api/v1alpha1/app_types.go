@@ -74,6 +74,20 @@ type AppTemplate struct {
 	// +kubebuilder:validation:Maximum=3600
 	TimeoutSeconds *int64 `json:"timeoutSeconds,omitempty"`
 
+	// ResponseStartTimeoutSeconds is how long a request may wait for the
+	// first byte of its response; not above timeoutSeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	ResponseStartTimeoutSeconds *int64 `json:"responseStartTimeoutSeconds,omitempty"`
+
+	// IdleTimeoutSeconds is how long a request may stay open without a byte
+	// from the app (streams, long polls); not above timeoutSeconds.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=3600
+	IdleTimeoutSeconds *int64 `json:"idleTimeoutSeconds,omitempty"`
+
 	// ContainerConcurrency caps requests in flight per pod; 0 means no cap.
 	// +optional
 	// +kubebuilder:validation:Minimum=0

@@ -109,6 +109,21 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 	if ts := t.TimeoutSeconds; ts != nil && (*ts < 1 || *ts > 3600) {
 		errs = append(errs, field.Invalid(p.Child("timeoutSeconds"), *ts, "must be between 1 and 3600 seconds"))
 	}
+	// Knative Serving checks neither (v0.50): a timeout past the request's
+	// own would never fire, so it is refused rather than ignored.
+	for _, sub := range []struct {
+		name  string
+		value *int64
+	}{{"responseStartTimeoutSeconds", t.ResponseStartTimeoutSeconds}, {"idleTimeoutSeconds", t.IdleTimeoutSeconds}} {
+		switch v := sub.value; {
+		case v == nil:
+		case *v < 1 || *v > 3600:
+			errs = append(errs, field.Invalid(p.Child(sub.name), *v, "must be between 1 and 3600 seconds"))
+		case t.TimeoutSeconds != nil && *v > *t.TimeoutSeconds:
+			errs = append(errs, field.Invalid(p.Child(sub.name), *v,
+				fmt.Sprintf("must not be above spec.template.timeoutSeconds (%d): the request ends first", *t.TimeoutSeconds)))
+		}
+	}
 	if cc := t.ContainerConcurrency; cc != nil && (*cc < 0 || *cc > 1000) {
 		errs = append(errs, field.Invalid(p.Child("containerConcurrency"), *cc, "must be between 0 (no limit) and 1000"))
 	}

@@ -202,6 +202,16 @@ func (in *AppTemplate) DeepCopyInto(out *AppTemplate) {
 		*out = new(int64)
 		**out = **in
 	}
+	if in.ResponseStartTimeoutSeconds != nil {
+		in, out := &in.ResponseStartTimeoutSeconds, &out.ResponseStartTimeoutSeconds
+		*out = new(int64)
+		**out = **in
+	}
+	if in.IdleTimeoutSeconds != nil {
+		in, out := &in.IdleTimeoutSeconds, &out.IdleTimeoutSeconds
+		*out = new(int64)
+		**out = **in
+	}
 	if in.ContainerConcurrency != nil {
 		in, out := &in.ContainerConcurrency, &out.ContainerConcurrency
 		*out = new(int64)

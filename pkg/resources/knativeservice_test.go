@@ -59,6 +59,8 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 			Name: "proxy", Image: "registry.example.com/platform/proxy:2.0",
 		}), func(a *v1alpha1.App) {
 			a.Spec.Template.TimeoutSeconds = ptr.To[int64](60)
+			a.Spec.Template.ResponseStartTimeoutSeconds = ptr.To[int64](10)
+			a.Spec.Template.IdleTimeoutSeconds = ptr.To[int64](30)
 			a.Spec.Template.ContainerConcurrency = ptr.To[int64](50)
 		}),
 	}, {

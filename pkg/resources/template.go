@@ -42,6 +42,9 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 			},
 			ContainerConcurrency: app.Spec.Template.ContainerConcurrency,
 			TimeoutSeconds:       app.Spec.Template.TimeoutSeconds,
+
+			ResponseStartTimeoutSeconds: app.Spec.Template.ResponseStartTimeoutSeconds,
+			IdleTimeoutSeconds:          app.Spec.Template.IdleTimeoutSeconds,
 		},
 	}
 	hash, err := contentHash(tmpl)

@@ -49,6 +49,9 @@ func fullApp(opts ...func(*v1alpha1.App)) *v1alpha1.App {
 			ServiceAccountName:   "shop",
 			TimeoutSeconds:       ptr.To[int64](300),
 			ContainerConcurrency: ptr.To[int64](50),
+
+			ResponseStartTimeoutSeconds: ptr.To[int64](30),
+			IdleTimeoutSeconds:          ptr.To[int64](300),
 		}
 		a.Spec.Scaling = &v1alpha1.Scaling{MinScale: ptr.To[int32](1), MaxScale: ptr.To[int32](10), Target: ptr.To[int32](70), Metric: v1alpha1.ScalingMetricCPU}
 		a.Spec.Domain = &v1alpha1.Domain{Name: "shop-eu"}
@@ -153,6 +156,13 @@ func TestValidateRefusesBadApps(t *testing.T) {
 		{"name starting with a digit", validApp(func(a *v1alpha1.App) { a.Name = "1shop" }), "metadata.name", "DNS-1035 label"},
 		{"name with a dot", validApp(func(a *v1alpha1.App) { a.Name = "shop.v2" }), "metadata.name", "starting with a letter"},
 		{"name missing", validApp(func(a *v1alpha1.App) { a.Name = "" }), "metadata.name", "Required value"},
+
+		// spec.template's request timeouts
+		{"response start timeout of 0", validApp(func(a *v1alpha1.App) { a.Spec.Template.ResponseStartTimeoutSeconds = ptr.To[int64](0) }),
+			"spec.template.responseStartTimeoutSeconds", "must be between 1 and 3600 seconds"},
+		{"idle timeout past the request's", validApp(func(a *v1alpha1.App) {
+			a.Spec.Template.TimeoutSeconds, a.Spec.Template.IdleTimeoutSeconds = ptr.To[int64](60), ptr.To[int64](120)
+		}), "spec.template.idleTimeoutSeconds", "must not be above spec.template.timeoutSeconds (60)"},
 
 		// spec.image
 		{"image upper case", validApp(func(a *v1alpha1.App) { a.Spec.Image = "registry.example.com/UPPER/case:1" }), "spec.image", "not a valid image reference"},
