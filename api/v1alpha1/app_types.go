@@ -223,6 +223,13 @@ type Release struct {
 	// always has its own host under the tag "canary".
 	// +optional
 	Canary *Canary `json:"canary,omitempty"`
+
+	// RolloutDuration shifts traffic to a new split over this time, in
+	// steps, instead of at once (Knative's serving.knative.dev/rollout-duration,
+	// on the Service): a promotion that should not hit the new revision
+	// with all requests before it scaled up. Whole seconds, such as 5m.
+	// +optional
+	RolloutDuration *metav1.Duration `json:"rolloutDuration,omitempty"`
 }
 
 // Canary is a revision under trial.

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
+	"knative.dev/serving/pkg/apis/serving"
 
 	"knapp.dev/knapp/api/v1alpha1"
 )
@@ -150,6 +151,8 @@ func appPath(app *v1alpha1.App, knativePath, message string) *field.Path {
 		return tmpl
 	case strings.HasPrefix(knativePath, "spec.traffic"):
 		return field.NewPath("spec", "release")
+	case knativePath == "metadata.annotations."+serving.RolloutDurationKey:
+		return field.NewPath("spec", "release", "rolloutDuration")
 	case strings.HasPrefix(knativePath, "metadata"):
 		return field.NewPath("metadata", "name")
 	}

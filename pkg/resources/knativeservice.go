@@ -58,15 +58,23 @@ func serviceLabels(app *v1alpha1.App, routing ServiceRouting) map[string]string 
 }
 
 func serviceAnnotations(app *v1alpha1.App, routing ServiceRouting) map[string]string {
-	if !routing.HoldsHost {
+	annotations := map[string]string{}
+	if routing.HoldsHost {
+		annotations[v1alpha1.AnnotationHost] = app.HostLabel()
+	}
+	if r := app.Spec.Release; r != nil && r.RolloutDuration != nil {
+		// Knative's own syntax (Go's), which Knative validates.
+		annotations[serving.RolloutDurationKey] = r.RolloutDuration.Duration.String()
+	}
+	if len(annotations) == 0 {
 		return nil
 	}
-	return map[string]string{v1alpha1.AnnotationHost: app.HostLabel()}
+	return annotations
 }
 
 // OwnedLabelKeys and OwnedAnnotationKeys are the keys knapp manages on a
 // Knative Service; every other key belongs to someone else and is kept.
 var (
 	OwnedLabelKeys      = []string{v1alpha1.LabelApp, v1alpha1.LabelDomain, netapi.VisibilityLabelKey}
-	OwnedAnnotationKeys = []string{v1alpha1.AnnotationHost}
+	OwnedAnnotationKeys = []string{v1alpha1.AnnotationHost, serving.RolloutDurationKey}
 )

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
@@ -67,6 +69,11 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 		name: "scaling-and-domain",
 		app: newApp(withScaling(v1alpha1.Scaling{MaxScale: ptr.To[int32](20), Target: ptr.To[int32](100), Metric: v1alpha1.ScalingMetricConcurrency}),
 			func(a *v1alpha1.App) { a.Spec.Domain = &v1alpha1.Domain{Name: "store"} }),
+	}, {
+		name: "rollout-duration",
+		app: newApp(func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{RolloutDuration: &metav1.Duration{Duration: 5 * time.Minute}}
+		}),
 	}, {
 		name: "prod-environment",
 		app:  newApp(),

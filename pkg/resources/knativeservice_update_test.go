@@ -57,6 +57,10 @@ func TestServiceNeedsUpdate(t *testing.T) {
 		"owned annotation changed": func(s *servingv1.Service) {
 			s.Annotations[v1alpha1.AnnotationHost] = "other"
 		},
+		// A rollout duration the App no longer asks for is knapp's to remove.
+		"rollout duration left over": func(s *servingv1.Service) {
+			s.Annotations["serving.knative.dev/rollout-duration"] = "10m0s"
+		},
 	}
 	for name, edit := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	servingconfig "knative.dev/serving/pkg/apis/config"
@@ -104,6 +106,14 @@ func TestKnativeContainerRulesRefuse(t *testing.T) {
 			validApp(withContainers(v1alpha1.Container{Resources: &corev1.ResourceRequirements{Claims: []corev1.ResourceClaim{{Name: "gpu"}}}})), nil},
 		{"timeout above the cluster's limit", "spec.template.timeoutSeconds", "max-revision-timeout-seconds",
 			validApp(func(a *v1alpha1.App) { a.Spec.Template.TimeoutSeconds = ptr.To[int64](900) }), nil},
+		{"rollout duration below a second", "spec.release.rolloutDuration", "not at second precision",
+			validApp(func(a *v1alpha1.App) {
+				a.Spec.Release = &v1alpha1.Release{RolloutDuration: &metav1.Duration{Duration: 1500 * time.Millisecond}}
+			}), nil},
+		{"negative rollout duration", "spec.release.rolloutDuration", "must be positive",
+			validApp(func(a *v1alpha1.App) {
+				a.Spec.Release = &v1alpha1.Release{RolloutDuration: &metav1.Duration{Duration: -time.Minute}}
+			}), nil},
 		{"maxScale above the cluster's limit", "spec.scaling.maxScale", "max-scale-limit",
 			validApp(func(a *v1alpha1.App) { a.Spec.Scaling = &v1alpha1.Scaling{MaxScale: ptr.To[int32](20)} }), scaleLimit(t, 10)},
 	}
