@@ -167,7 +167,10 @@ const (
 	ScalingMetricMemory      ScalingMetric = "memory"
 )
 
-// Scaling bounds and drives Knative's autoscaler.
+// Scaling bounds and drives Knative's autoscaler. Every field left unset
+// takes the default of the namespace's environment (the platform config's
+// environments, by the namespace label knapp.dev/environment), else
+// Knative's; status.scaling says which value came from where.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.minScale) || !has(self.maxScale) || self.maxScale == 0 || self.minScale <= self.maxScale",message="minScale must not be above maxScale"
 type Scaling struct {
@@ -193,6 +196,52 @@ type Scaling struct {
 	// Metric is what the autoscaler measures.
 	// +optional
 	Metric ScalingMetric `json:"metric,omitempty"`
+
+	// InitialScale is how many pods a new revision starts with before it
+	// takes traffic (Knative's initial-scale; 0 only where the cluster
+	// allows zero initial scale).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	InitialScale *int32 `json:"initialScale,omitempty"`
+
+	// ScaleDownDelay keeps pods this long after the load dropped before
+	// removing them, such as 15m (Knative's scale-down-delay; at most 1h).
+	// +optional
+	ScaleDownDelay *metav1.Duration `json:"scaleDownDelay,omitempty"`
+
+	// Window is how far back the autoscaler averages the metric (Knative's
+	// window; 6s to 1h).
+	// +optional
+	Window *metav1.Duration `json:"window,omitempty"`
+
+	// TargetUtilization is the percent of the target the autoscaler aims
+	// for, keeping headroom for bursts (Knative's
+	// target-utilization-percentage; 1 to 100).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetUtilization *int32 `json:"targetUtilization,omitempty"`
+
+	// ActivationScale is the fewest pods a revision scales up to from zero
+	// (Knative's activation-scale; at least 1).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	ActivationScale *int32 `json:"activationScale,omitempty"`
+
+	// PanicWindowPercentage is the panic window as a percent of window
+	// (Knative's panic-window-percentage; 1 to 100).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	PanicWindowPercentage *int32 `json:"panicWindowPercentage,omitempty"`
+
+	// PanicThresholdPercentage is the load, as a percent of what the pods
+	// can take, above which the autoscaler panics and scales at once
+	// (Knative's panic-threshold-percentage; 110 to 1000).
+	// +optional
+	// +kubebuilder:validation:Minimum=110
+	// +kubebuilder:validation:Maximum=1000
+	PanicThresholdPercentage *int32 `json:"panicThresholdPercentage,omitempty"`
 }
 
 // Domain chooses the app's host.
@@ -510,6 +559,22 @@ type AppStatus struct {
 	// Build is what the builds from git made.
 	// +optional
 	Build *BuildStatus `json:"build,omitempty"`
+
+	// Scaling is every autoscaling setting the App's revision has, and
+	// where it came from: spec.scaling, or its environment's default.
+	// +optional
+	Scaling []ScalingSource `json:"scaling,omitempty"`
+}
+
+// ScalingSource is one autoscaling setting of the App and where it came from.
+type ScalingSource struct {
+	// Setting is the field of spec.scaling, such as minScale.
+	Setting string `json:"setting"`
+	// Value is the value in effect.
+	Value string `json:"value"`
+	// From is "spec.scaling" or "environment <name>" (the platform config's
+	// default for the namespace's knapp.dev/environment).
+	From string `json:"from"`
 }
 
 // BuildStatus is what the builds from git made.

@@ -170,6 +170,11 @@ func ValidateContainerImage(c *Container, i int, p *field.Path) field.ErrorList 
 	return nil
 }
 
+// ValidateScaling checks scaling by the App's own rules; the platform
+// config checks its environments' defaults with it. Knative's rules of the
+// settings are Knative's (on the Service, and resources.ValidateEnvironments).
+func ValidateScaling(s *Scaling, p *field.Path) field.ErrorList { return validateScaling(s, p) }
+
 func validateScaling(s *Scaling, p *field.Path) field.ErrorList {
 	if s == nil {
 		return nil

@@ -73,6 +73,9 @@ func run() error {
 			return err
 		}
 	}
+	if err := resources.ValidateEnvironments(cfg); err != nil {
+		return fmt.Errorf("platform config %s: %w", platformConfig, err)
+	}
 
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, servingv1.AddToScheme, istiov1.AddToScheme, wfv1.AddToScheme, resources.AddPingSourceToScheme} {

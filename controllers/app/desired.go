@@ -5,6 +5,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/sets"
 
+	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -37,6 +38,8 @@ func (r *Reconciler) computeDesired(_ context.Context, s *state) (outcome, error
 	if err != nil {
 		return outcome{}, err
 	}
+	// Where each autoscaling value comes from: the App, or its environment.
+	_, s.app.Status.Scaling = v1alpha1.EffectiveScaling(s.app.Spec.Scaling, env.Scaling, env.Name)
 	known := sets.New(tmpl.Name)
 	for i := range o.revisions {
 		known.Insert(o.revisions[i].Name)

@@ -9,7 +9,10 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
+
+	"knapp.dev/knapp/api/v1alpha1"
 )
 
 // Config is the platform team's settings.
@@ -57,13 +60,14 @@ type BuildTemplate struct {
 	ClusterScope bool   `json:"clusterScope,omitempty"`
 }
 
-// Environment holds the defaults an environment gives its Apps. A value an
-// App sets itself wins.
+// Environment holds the defaults an environment gives its Apps: any field
+// of an App's spec.scaling, such as minScale 1 in production so that no
+// request waits for a cold start, or scaleDownDelay 15m. A value an App
+// sets itself wins (v1alpha1.EffectiveScaling).
 type Environment struct {
-	// MinScale, such as 1 in production so that no request waits for a cold start.
-	MinScale *int32 `json:"minScale,omitempty"`
-	// MaxScale caps the pods an App may scale to.
-	MaxScale *int32 `json:"maxScale,omitempty"`
+	v1alpha1.Scaling `json:",inline"`
+	// Name is the environment's key in Environments (set by EnvironmentFor).
+	Name string `json:"-"`
 }
 
 // Default is the configuration used when no file is given: a local cluster
@@ -74,9 +78,9 @@ func Default() Config {
 		ClusterName:  "local",
 		DomainSuffix: "knapp.example.com",
 		Environments: map[string]Environment{
-			"dev":     {MinScale: &zero},
-			"staging": {MinScale: &zero},
-			"prod":    {MinScale: &one},
+			"dev":     {Scaling: v1alpha1.Scaling{MinScale: &zero}},
+			"staging": {Scaling: v1alpha1.Scaling{MinScale: &zero}},
+			"prod":    {Scaling: v1alpha1.Scaling{MinScale: &one}},
 		},
 		KnativeServingNamespace: "knative-serving",
 		ExternalGateway:         "knative-serving/knative-ingress-gateway",
@@ -139,11 +143,10 @@ func (c Config) Validate() error {
 		if msgs := validation.IsValidLabelValue(name); len(msgs) > 0 {
 			errs = append(errs, fmt.Errorf("environments.%s: not a valid label value: %s", name, strings.Join(msgs, "; ")))
 		}
-		if env.MinScale != nil && *env.MinScale < 0 {
-			errs = append(errs, fmt.Errorf("environments.%s.minScale: must be 0 or more", name))
-		}
-		if env.MaxScale != nil && *env.MaxScale < 0 {
-			errs = append(errs, fmt.Errorf("environments.%s.maxScale: must be 0 or more", name))
+		// The App's own rules; Knative's are checked with them at startup
+		// (resources.ValidateEnvironments).
+		for _, e := range v1alpha1.ValidateScaling(&env.Scaling, field.NewPath("environments", name)) {
+			errs = append(errs, e)
 		}
 	}
 	return errors.Join(errs...)

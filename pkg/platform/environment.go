@@ -32,5 +32,6 @@ func (c Config) EnvironmentFor(namespace string, labels map[string]string) (Envi
 	if !ok {
 		return Environment{}, &UnknownEnvironmentError{Namespace: namespace, Environment: name, Known: c.EnvironmentNames()}
 	}
+	env.Name = name
 	return env, nil
 }

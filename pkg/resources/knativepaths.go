@@ -81,6 +81,7 @@ var invalidHints = []struct{ suffix, hint string }{
 	{"spec.template.timeoutSeconds", "the cluster's limit is max-revision-timeout-seconds in config-defaults (knative-serving)"},
 	{"spec.scaling.maxScale", "the cluster's limit is max-scale-limit in config-autoscaler (knative-serving)"},
 	{"spec.scaling.minScale", "minScale may not be above the cluster's max-scale-limit in config-autoscaler (knative-serving)"},
+	{"spec.scaling.initialScale", "at least 1; 0 only where allow-zero-initial-scale is true in config-autoscaler (knative-serving)"},
 }
 
 // knativeDetail is Knative's message with its details (only the details
@@ -123,11 +124,18 @@ const (
 // scalingFields are the App fields behind the autoscaling annotations
 // ScalingAnnotations writes.
 var scalingFields = map[string]string{
-	autoscaling.MinScaleAnnotationKey: "minScale",
-	autoscaling.MaxScaleAnnotationKey: "maxScale",
-	autoscaling.TargetAnnotationKey:   "target",
-	autoscaling.MetricAnnotationKey:   "metric",
-	autoscaling.ClassAnnotationKey:    "metric",
+	autoscaling.MinScaleAnnotationKey:                 "minScale",
+	autoscaling.MaxScaleAnnotationKey:                 "maxScale",
+	autoscaling.TargetAnnotationKey:                   "target",
+	autoscaling.MetricAnnotationKey:                   "metric",
+	autoscaling.ClassAnnotationKey:                    "metric",
+	autoscaling.InitialScaleAnnotationKey:             "initialScale",
+	autoscaling.TargetUtilizationPercentageKey:        "targetUtilization",
+	autoscaling.ActivationScaleKey:                    "activationScale",
+	autoscaling.PanicWindowPercentageAnnotationKey:    "panicWindowPercentage",
+	autoscaling.PanicThresholdPercentageAnnotationKey: "panicThresholdPercentage",
+	autoscaling.ScaleDownDelayAnnotationKey:           "scaleDownDelay",
+	autoscaling.WindowAnnotationKey:                   "window",
 }
 
 var containerPathRE = regexp.MustCompile(`^containers(\[(\d+)\]|\[\*\])(\.(.*))?$`)
@@ -137,8 +145,21 @@ func appPath(app *v1alpha1.App, knativePath, message string) *field.Path {
 	tmpl := field.NewPath("spec", "template")
 	switch {
 	case strings.HasPrefix(knativePath, knativeTemplateAnnotations):
-		if f, ok := scalingFields[strings.TrimPrefix(knativePath, knativeTemplateAnnotations)]; ok {
+		key := strings.TrimPrefix(knativePath, knativeTemplateAnnotations)
+		if f, ok := scalingFields[key]; ok {
 			return field.NewPath("spec", "scaling", f)
+		}
+		// Knative writes some rules into the path after the key
+		// ("initial-scale=0 not allowed by cluster"): the longest key that
+		// starts it (target is a prefix of target-utilization-percentage).
+		best := ""
+		for k := range scalingFields {
+			if strings.HasPrefix(key, k) && len(k) > len(best) {
+				best = k
+			}
+		}
+		if best != "" {
+			return field.NewPath("spec", "scaling", scalingFields[best])
 		}
 		return field.NewPath("spec", "scaling")
 	case strings.HasPrefix(knativePath, knativePodPath):

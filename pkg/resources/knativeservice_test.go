@@ -79,6 +79,16 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 		app:  newApp(),
 		in:   serviceInputs{Environment: prod},
 	}, {
+		// Every autoscaling knob: the App's own initialScale and window win,
+		// the rest come from its environment.
+		name: "environment-scaling-knobs",
+		app:  newApp(withScaling(v1alpha1.Scaling{InitialScale: ptr.To[int32](3), Window: &metav1.Duration{Duration: time.Minute}})),
+		in: serviceInputs{Environment: platform.Environment{Name: "prod", Scaling: v1alpha1.Scaling{
+			MinScale: ptr.To[int32](1), InitialScale: ptr.To[int32](2), ScaleDownDelay: &metav1.Duration{Duration: 15 * time.Minute},
+			Window: &metav1.Duration{Duration: 2 * time.Minute}, TargetUtilization: ptr.To[int32](80), ActivationScale: ptr.To[int32](2),
+			PanicWindowPercentage: ptr.To[int32](20), PanicThresholdPercentage: ptr.To[int32](300),
+		}}},
+	}, {
 		name: "prod-environment-own-min-scale-wins",
 		app:  newApp(withScaling(v1alpha1.Scaling{MinScale: ptr.To[int32](3)})),
 		in:   serviceInputs{Environment: prod},

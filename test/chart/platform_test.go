@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/platform"
 )
 
@@ -47,7 +50,7 @@ platform:
   environments:
     dev: {minScale: 0, maxScale: 3}
     staging: {minScale: 1}
-    prod: {minScale: 2, maxScale: 50}
+    prod: {minScale: 2, maxScale: 50, initialScale: 2, scaleDownDelay: 15m, window: 2m, targetUtilization: 80, activationScale: 2, panicWindowPercentage: 20, panicThresholdPercentage: 300, target: 50, metric: rps}
     perf: {maxScale: 100}
   knativeServingNamespace: serving
   externalGateway: istio-ingress/public-gateway
@@ -63,10 +66,13 @@ platform:
 		ClusterName:  "eu1",
 		DomainSuffix: "apps.example.org",
 		Environments: map[string]platform.Environment{
-			"dev":     {MinScale: ptr.To[int32](0), MaxScale: ptr.To[int32](3)},
-			"staging": {MinScale: ptr.To[int32](1)},
-			"prod":    {MinScale: ptr.To[int32](2), MaxScale: ptr.To[int32](50)},
-			"perf":    {MaxScale: ptr.To[int32](100)},
+			"dev":     {Scaling: v1alpha1.Scaling{MinScale: ptr.To[int32](0), MaxScale: ptr.To[int32](3)}},
+			"staging": {Scaling: v1alpha1.Scaling{MinScale: ptr.To[int32](1)}},
+			"prod": {Scaling: v1alpha1.Scaling{MinScale: ptr.To[int32](2), MaxScale: ptr.To[int32](50),
+				InitialScale: ptr.To[int32](2), ScaleDownDelay: &metav1.Duration{Duration: 15 * time.Minute}, Window: &metav1.Duration{Duration: 2 * time.Minute},
+				TargetUtilization: ptr.To[int32](80), ActivationScale: ptr.To[int32](2), PanicWindowPercentage: ptr.To[int32](20),
+				PanicThresholdPercentage: ptr.To[int32](300), Target: ptr.To[int32](50), Metric: v1alpha1.ScalingMetricRPS}},
+			"perf": {Scaling: v1alpha1.Scaling{MaxScale: ptr.To[int32](100)}},
 		},
 		KnativeServingNamespace: "serving",
 		ExternalGateway:         "istio-ingress/public-gateway",

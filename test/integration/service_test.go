@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -66,6 +67,9 @@ func TestAppBecomesKnativeService(t *testing.T) {
 	}
 	if len(got.Status.Traffic) != 1 || got.Status.Traffic[0].Percent == nil || *got.Status.Traffic[0].Percent != 100 {
 		t.Errorf("status.traffic = %+v", got.Status.Traffic)
+	}
+	if want := []v1alpha1.ScalingSource{{Setting: "minScale", Value: "1", From: "environment prod"}}; !reflect.DeepEqual(got.Status.Scaling, want) {
+		t.Errorf("status.scaling = %+v, want %+v", got.Status.Scaling, want)
 	}
 	if len(eventsFor(t, app)) == 0 {
 		t.Error("no events recorded for the App")

@@ -114,6 +114,12 @@ func TestKnativeContainerRulesRefuse(t *testing.T) {
 			validApp(func(a *v1alpha1.App) {
 				a.Spec.Release = &v1alpha1.Release{RolloutDuration: &metav1.Duration{Duration: -time.Minute}}
 			}), nil},
+		{"autoscaling window below Knative's minimum", "spec.scaling.window", "6s",
+			validApp(func(a *v1alpha1.App) {
+				a.Spec.Scaling = &v1alpha1.Scaling{Window: &metav1.Duration{Duration: 3 * time.Second}}
+			}), nil},
+		{"initial scale 0 where the cluster does not allow it", "spec.scaling.initialScale", "allow-zero-initial-scale",
+			validApp(func(a *v1alpha1.App) { a.Spec.Scaling = &v1alpha1.Scaling{InitialScale: ptr.To[int32](0)} }), nil},
 		{"maxScale above the cluster's limit", "spec.scaling.maxScale", "max-scale-limit",
 			validApp(func(a *v1alpha1.App) { a.Spec.Scaling = &v1alpha1.Scaling{MaxScale: ptr.To[int32](20)} }), scaleLimit(t, 10)},
 	}
