@@ -273,12 +273,35 @@ type Release struct {
 	// +optional
 	Canary *Canary `json:"canary,omitempty"`
 
+	// Tags give revisions their own hosts, at 0% of the main traffic
+	// (Cloud Run's revision tags): preview-42 on revision shop-... is served
+	// at preview-42-shop.<namespace>.<domain>. The tag canary is knapp's.
+	// +optional
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=map
+	// +listMapKey=name
+	Tags []RevisionTag `json:"tags,omitempty"`
+
 	// RolloutDuration shifts traffic to a new split over this time, in
 	// steps, instead of at once (Knative's serving.knative.dev/rollout-duration,
 	// on the Service): a promotion that should not hit the new revision
 	// with all requests before it scaled up. Whole seconds, such as 5m.
 	// +optional
 	RolloutDuration *metav1.Duration `json:"rolloutDuration,omitempty"`
+}
+
+// RevisionTag names a revision's own host.
+type RevisionTag struct {
+	// Name of the tag, the first part of its host: a DNS label, not canary.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// Revision is a revision of this App, or "latest" for the latest one.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Revision string `json:"revision"`
 }
 
 // Canary is a revision under trial.
@@ -694,6 +717,7 @@ type TrafficTarget struct {
 // +kubebuilder:printcolumn:name="Canary",type=string,JSONPath=`.status.canaryRevision`
 // +kubebuilder:printcolumn:name="Canary%",type=integer,JSONPath=`.status.canaryPercent`
 // +kubebuilder:printcolumn:name="Latest",type=string,JSONPath=`.status.latestReadyRevisionName`,priority=1
+// +kubebuilder:printcolumn:name="Tags",type=string,JSONPath=`.status.traffic[*].tag`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type App struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -254,6 +254,16 @@ func validateAppRelease(app *App, p *field.Path) field.ErrorList {
 			revision(cp, c.Revision)
 		}
 	}
+	for i, t := range r.Tags {
+		tp := p.Child("tags").Index(i)
+		if t.Revision != "" && t.Revision != CanaryLatest {
+			revision(tp.Child("revision"), t.Revision)
+		}
+		// The tag's host label is <tag>-<app> (Knative's tag-template).
+		if host := t.Name + "-" + app.Name; app.Name != "" && len(host) > 63 {
+			errs = append(errs, field.TooLong(tp.Child("name"), t.Name, 63-len(app.Name)-1))
+		}
+	}
 	return errs
 }
 

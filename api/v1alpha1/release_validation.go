@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -24,9 +25,9 @@ func ValidateRelease(r *Release, path *field.Path) field.ErrorList {
 	if r == nil {
 		return nil
 	}
-	var errs field.ErrorList
+	errs := validateTags(r.Tags, path.Child("tags"))
 	if r.Canary == nil {
-		return nil
+		return errs
 	}
 	c, cp := r.Canary, path.Child("canary")
 	if c.Percent < 0 || c.Percent > 100 {
@@ -108,6 +109,32 @@ func validateStringMatch(m *StringMatch, path *field.Path, isPath bool) field.Er
 		}
 		if m.Prefix != nil && !strings.HasPrefix(*m.Prefix, "/") {
 			errs = append(errs, field.Invalid(path.Child("prefix"), *m.Prefix, "a path must start with /"))
+		}
+	}
+	return errs
+}
+
+// CanaryTagName is the traffic tag knapp gives the canary; no named tag
+// may take it.
+const CanaryTagName = "canary"
+
+func validateTags(tags []RevisionTag, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, t := range tags {
+		tp := p.Index(i)
+		switch {
+		case t.Name == CanaryTagName:
+			errs = append(errs, field.Forbidden(tp.Child("name"), "the tag canary is knapp's (spec.release.canary); choose another name"))
+		case len(validation.IsDNS1123Label(t.Name)) > 0:
+			errs = append(errs, field.Invalid(tp.Child("name"), t.Name,
+				"must be a DNS label: lower-case letters, digits and -, starting and ending with a letter or digit, such as preview-42"))
+		case seen[t.Name]:
+			errs = append(errs, field.Duplicate(tp.Child("name"), t.Name))
+		}
+		seen[t.Name] = true
+		if t.Revision == "" {
+			errs = append(errs, field.Required(tp.Child("revision"), `a revision of this App, or "latest" for the latest revision`))
 		}
 	}
 	return errs

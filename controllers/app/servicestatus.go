@@ -66,7 +66,8 @@ func propagateTraffic(status *v1alpha1.AppStatus, traffic []servingv1.TrafficTar
 		switch {
 		case t.Tag == resources.CanaryTag:
 			status.CanaryRevision, status.CanaryPercent = t.RevisionName, t.Percent
-		case status.StableRevision == "":
+		case t.Tag == "" && status.StableRevision == "":
+			// Named tags (spec.release.tags) take no share: not the stable.
 			status.StableRevision = t.RevisionName
 		}
 	}

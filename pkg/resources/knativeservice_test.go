@@ -101,6 +101,13 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 			Canary: &v1alpha1.Canary{Revision: "shop-00bbbbbbbb", Percent: 10}})),
 		in: serviceInputs{Revisions: existing},
 	}, {
+		// Named tags: own hosts at 0%, beside the canary's.
+		name: "named-tags",
+		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
+			Canary: &v1alpha1.Canary{Revision: "shop-00bbbbbbbb", Percent: 10},
+			Tags:   []v1alpha1.RevisionTag{{Name: "preview-42", Revision: "shop-00bbbbbbbb"}, {Name: "next", Revision: v1alpha1.CanaryLatest}}})),
+		in: serviceInputs{Revisions: existing},
+	}, {
 		name: "stable-and-latest-canary",
 		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 25}})),
@@ -186,6 +193,16 @@ func TestMakeKnativeServiceRefusesBadInput(t *testing.T) {
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: "shop-gone", Percent: 5}})),
 		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.canary.revision", wantDetail: "shop-00aaaaaaaa",
 		in: serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+	}, {
+		name:       "tagged revision does not exist",
+		app:        newApp(withRelease(v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: "preview", Revision: "shop-gone"}}})),
+		in:         serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		wantReason: v1alpha1.ReasonRevisionNotFound, wantField: "spec.release.tags[0].revision", wantDetail: `"shop-gone" does not exist`,
+	}, {
+		name:       "the canary tag taken",
+		app:        newApp(withRelease(v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: "canary", Revision: "shop-00aaaaaaaa"}}})),
+		in:         serviceInputs{Revisions: sets.New("shop-00aaaaaaaa")},
+		wantReason: v1alpha1.ReasonInvalidSpec, wantField: "spec.release.tags[0].name", wantDetail: "the tag canary is knapp's",
 	}, {
 		name:       "latest canary without stable",
 		app:        newApp(withRelease(v1alpha1.Release{Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 5}})),

@@ -12,7 +12,7 @@ import (
 
 // CanaryTag is the traffic tag the canary always carries, which gives it its
 // own internal host (canary-<app>.<namespace>.svc.cluster.local).
-const CanaryTag = "canary"
+const CanaryTag = v1alpha1.CanaryTagName
 
 // ReleasePlan says which revisions take traffic, before it is rendered into
 // Knative traffic targets (and, later, Istio routes).
@@ -22,6 +22,17 @@ type ReleasePlan struct {
 	StableRevision string `json:"stableRevision,omitempty"`
 	// Canary is the revision under trial, if any.
 	Canary *CanaryPlan `json:"canary,omitempty"`
+	// Tags are revisions with their own hosts at 0% of the split.
+	Tags []TagPlan `json:"tags,omitempty"`
+}
+
+// TagPlan is a named tag of spec.release.tags.
+type TagPlan struct {
+	Name string `json:"name"`
+	// Revision is the tag's revision name; empty with Latest set.
+	Revision string `json:"revision,omitempty"`
+	// Latest follows the latest ready revision.
+	Latest bool `json:"latest,omitempty"`
 }
 
 // CanaryPlan is the canary part of a release.
@@ -55,6 +66,18 @@ func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan
 	plan := ReleasePlan{StableRevision: release.Stable}
 	if release.Stable != "" && !known.Has(release.Stable) {
 		return ReleasePlan{}, revisionNotFound("spec.release.stable", release.Stable, known)
+	}
+	for i, t := range release.Tags {
+		tag := TagPlan{Name: t.Name}
+		switch {
+		case t.Revision == v1alpha1.CanaryLatest:
+			tag.Latest = true
+		case !known.Has(t.Revision):
+			return ReleasePlan{}, revisionNotFound(fmt.Sprintf("spec.release.tags[%d].revision", i), t.Revision, known)
+		default:
+			tag.Revision = t.Revision
+		}
+		plan.Tags = append(plan.Tags, tag)
 	}
 	c := release.Canary
 	if c == nil {

@@ -6,8 +6,23 @@ import (
 )
 
 // MakeTraffic renders a plan into Knative's percentage split: the stable
-// revision takes what the canary does not, and the canary is always tagged.
+// revision takes what the canary does not, the canary is always tagged, and
+// each named tag follows at 0%.
 func MakeTraffic(plan ReleasePlan) []servingv1.TrafficTarget {
+	traffic := makeSplit(plan)
+	for _, t := range plan.Tags {
+		target := servingv1.TrafficTarget{Tag: t.Name, Percent: ptr.Int64(0)}
+		if t.Latest {
+			target.LatestRevision = ptr.Bool(true)
+		} else {
+			target.RevisionName = t.Revision
+		}
+		traffic = append(traffic, target)
+	}
+	return traffic
+}
+
+func makeSplit(plan ReleasePlan) []servingv1.TrafficTarget {
 	canaryPercent := int64(0)
 	if plan.Canary != nil {
 		canaryPercent = plan.Canary.Percent

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knative.dev/pkg/apis"
 	"knative.dev/serving/pkg/apis/autoscaling"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -189,4 +190,49 @@ func trafficIs(s *servingv1.Service, stable string, stablePercent int64, canary 
 		}
 	}
 	return nil
+}
+
+// A named tag gives a revision its own host at 0% of the traffic, through
+// Knative's admission; the stable keeps everything, and status lists the
+// tag with its URL and in the revision's history.
+func TestNamedTagServesARevisionAtNoShare(t *testing.T) {
+	t.Parallel()
+	app, first := readyApp(t, nil)
+	key := client.ObjectKeyFromObject(app)
+	firstRev := first.Spec.Template.Name
+
+	updateApp(t, key, func(a *v1alpha1.App) {
+		a.Spec.Image = "registry.example.com/shop:2.0.0"
+		a.Spec.Release = &v1alpha1.Release{Stable: firstRev, Tags: []v1alpha1.RevisionTag{{Name: "preview-42", Revision: v1alpha1.CanaryLatest}}}
+	})
+	second := waitForService(t, key, func(s *servingv1.Service) error {
+		if s.Spec.Template.Name == firstRev || len(s.Spec.Traffic) != 2 {
+			return fmt.Errorf("template %s, traffic %+v", s.Spec.Template.Name, s.Spec.Traffic)
+		}
+		return nil
+	})
+	if tag := second.Spec.Traffic[1]; tag.Tag != "preview-42" || tag.Percent == nil || *tag.Percent != 0 || tag.LatestRevision == nil || !*tag.LatestRevision {
+		t.Errorf("tag target %+v", tag)
+	}
+	setKnativeStatus(t, key, func(s *servingv1.Service) {
+		knativeReady(s)
+		s.Status.Traffic[1].URL = apis.HTTP("preview-42-shop." + s.Namespace + ".sls-local.knapp.example.com")
+	})
+	got := waitForApp(t, key, func(a *v1alpha1.App) error {
+		if len(a.Status.Traffic) != 2 || a.Status.Traffic[1].Tag != "preview-42" {
+			return fmt.Errorf("status.traffic %+v", a.Status.Traffic)
+		}
+		return nil
+	})
+	if got.Status.StableRevision != firstRev || got.Status.CanaryRevision != "" {
+		t.Errorf("stable %q canary %q: a named tag is neither", got.Status.StableRevision, got.Status.CanaryRevision)
+	}
+	if u := got.Status.Traffic[1].URL; u != "http://preview-42-shop."+key.Namespace+".sls-local.knapp.example.com" {
+		t.Errorf("the tag's URL %q", u)
+	}
+	for _, r := range got.Status.Revisions {
+		if r.Name == second.Spec.Template.Name && (len(r.Tags) != 1 || r.Tags[0] != "preview-42" || r.Percent == nil || *r.Percent != 0) {
+			t.Errorf("history of %s: %+v", r.Name, r)
+		}
+	}
 }

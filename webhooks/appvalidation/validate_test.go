@@ -157,6 +157,20 @@ func TestValidateRefusesBadApps(t *testing.T) {
 		{"name with a dot", validApp(func(a *v1alpha1.App) { a.Name = "shop.v2" }), "metadata.name", "starting with a letter"},
 		{"name missing", validApp(func(a *v1alpha1.App) { a.Name = "" }), "metadata.name", "Required value"},
 
+		// spec.release.tags
+		{"tag of another App's revision", validApp(func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: "preview", Revision: "cart-00001"}}}
+		}), "spec.release.tags[0].revision", "must name a revision of this App"},
+		{"duplicate tag", validApp(func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: "preview", Revision: "shop-1"}, {Name: "preview", Revision: "shop-2"}}}
+		}), "spec.release.tags[1].name", "Duplicate value"},
+		{"tag whose host is too long", validApp(func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: strings.Repeat("p", 60), Revision: "shop-1"}}}
+		}), "spec.release.tags[0].name", "may not be more than 58"},
+		{"tag named canary", validApp(func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Tags: []v1alpha1.RevisionTag{{Name: "canary", Revision: "shop-1"}}}
+		}), "spec.release.tags[0].name", "the tag canary is knapp's"},
+
 		// spec.template's request timeouts
 		{"response start timeout of 0", validApp(func(a *v1alpha1.App) { a.Spec.Template.ResponseStartTimeoutSeconds = ptr.To[int64](0) }),
 			"spec.template.responseStartTimeoutSeconds", "must be between 1 and 3600 seconds"},
