@@ -63,6 +63,60 @@ type AppTemplate struct {
 	// +kubebuilder:validation:MaxItems=10
 	Containers []Container `json:"containers,omitempty"`
 
+	// Labels of the pods, besides knapp's. Keys under knapp.dev/,
+	// serving.knative.dev/, autoscaling.knative.dev/, features.knative.dev/
+	// and networking.knative.dev/ are knapp's and Knative's, and refused.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Annotations of the pods (metrics scraping, mesh settings), with the
+	// same reserved prefixes as labels.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+
+	// Volumes the containers may mount: configMap, secret, projected and
+	// emptyDir, and persistentVolumeClaim where Knative's
+	// kubernetes.podspec-persistent-volume-claim flag is on.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +listType=map
+	// +listMapKey=name
+	Volumes []Volume `json:"volumes,omitempty"`
+
+	// ImagePullSecrets name Secrets of the App's namespace with the
+	// credentials of private registries.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	ImagePullSecrets []corev1.LocalObjectReference `json:"imagePullSecrets,omitempty"`
+
+	// SecurityContext of the pod; fields beyond Knative's default subset
+	// need its kubernetes.podspec-securitycontext flag.
+	// +optional
+	SecurityContext *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+
+	// NodeSelector places the pods on nodes with these labels (Knative's
+	// kubernetes.podspec-nodeselector flag).
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+
+	// Tolerations let the pods run on tainted nodes (Knative's
+	// kubernetes.podspec-tolerations flag).
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// PriorityClassName of the pods (Knative's
+	// kubernetes.podspec-priorityclassname flag).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// RuntimeClassName runs the pods under another container runtime, such
+	// as a sandbox (Knative's kubernetes.podspec-runtimeclassname flag).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RuntimeClassName *string `json:"runtimeClassName,omitempty"`
+
 	// ServiceAccountName runs the pod as this service account.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
@@ -152,6 +206,43 @@ type Container struct {
 	// StartupProbe holds the other probes back until the container started.
 	// +optional
 	StartupProbe *corev1.Probe `json:"startupProbe,omitempty"`
+
+	// VolumeMounts mount volumes of spec.template.volumes.
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// SecurityContext of the container (Knative allows a subset; more with
+	// its kubernetes.containerspec-addcapabilities flag).
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+}
+
+// Volume is a volume of the pod, of the kinds Knative allows: exactly one
+// source.
+type Volume struct {
+	// Name the containers' volumeMounts use.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+	// ConfigMap of the App's namespace, its keys as files.
+	// +optional
+	ConfigMap *corev1.ConfigMapVolumeSource `json:"configMap,omitempty"`
+	// Secret of the App's namespace, its keys as files (certificates).
+	// +optional
+	Secret *corev1.SecretVolumeSource `json:"secret,omitempty"`
+	// Projected puts several sources in one directory.
+	// +optional
+	Projected *corev1.ProjectedVolumeSource `json:"projected,omitempty"`
+	// EmptyDir is scratch space of the pod (Knative's
+	// kubernetes.podspec-emptydir flag, on by default).
+	// +optional
+	EmptyDir *corev1.EmptyDirVolumeSource `json:"emptyDir,omitempty"`
+	// PersistentVolumeClaim of the App's namespace (Knative's
+	// kubernetes.podspec-persistent-volume-claim flag).
+	// +optional
+	PersistentVolumeClaim *corev1.PersistentVolumeClaimVolumeSource `json:"persistentVolumeClaim,omitempty"`
 }
 
 // ScalingMetric is what Knative's autoscaler keeps at the target.

@@ -101,6 +101,8 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 		}
 		errs = append(errs, validatePodRules(c, ip)...)
 	}
+	errs = append(errs, validatePodMetadata(t, p)...)
+	errs = append(errs, validateVolumes(t, p)...)
 	if sa := t.ServiceAccountName; sa != "" {
 		for _, msg := range validation.IsDNS1123Subdomain(sa) {
 			errs = append(errs, field.Invalid(p.Child("serviceAccountName"), sa, "must be a ServiceAccount name: "+msg))

@@ -274,6 +274,30 @@ var knativeFlags = []struct {
 }{
 	{".valueFrom.fieldRef", "kubernetes.podspec-fieldref"},
 	{".valueFrom.resourceFieldRef", "kubernetes.podspec-fieldref"},
+	// The PodSpec fields Knative's config-features gates (knative.dev/serving
+	// pkg/apis/config/features.go), by the App field they come from.
+	{"spec.template.tolerations", "kubernetes.podspec-tolerations"},
+	{"spec.template.nodeSelector", "kubernetes.podspec-nodeselector"},
+	{"spec.template.priorityClassName", "kubernetes.podspec-priorityclassname"},
+	{"spec.template.runtimeClassName", "kubernetes.podspec-runtimeclassname"},
+	{"spec.template.affinity", "kubernetes.podspec-affinity"},
+	{".persistentVolumeClaim", "kubernetes.podspec-persistent-volume-claim"},
+	{".securityContext.capabilities.add", "kubernetes.containerspec-addcapabilities"},
+}
+
+// knativeFlagPrefixes are flags behind fields below an App field: the pod
+// security context's fields that Knative's PodSecurityContextMask lets
+// through with kubernetes.podspec-securitycontext (sysctls, SELinux and
+// Windows options it never does).
+var knativeFlagPrefixes = []struct {
+	prefix, flag string
+}{
+	{"spec.template.securityContext.runAsUser", "kubernetes.podspec-securitycontext"},
+	{"spec.template.securityContext.runAsGroup", "kubernetes.podspec-securitycontext"},
+	{"spec.template.securityContext.runAsNonRoot", "kubernetes.podspec-securitycontext"},
+	{"spec.template.securityContext.fsGroup", "kubernetes.podspec-securitycontext"},
+	{"spec.template.securityContext.supplementalGroups", "kubernetes.podspec-securitycontext"},
+	{"spec.template.securityContext.seccompProfile", "kubernetes.podspec-securitycontext"},
 }
 
 // forbidden says why Knative refuses a field: a flag of its
@@ -282,6 +306,11 @@ func forbidden(app *v1alpha1.App, p *field.Path) *field.Error {
 	s := p.String()
 	for _, f := range knativeFlags {
 		if strings.HasSuffix(s, f.suffix) {
+			return field.Forbidden(p, f.flag+" is disabled in config-features (knative-serving); ask the platform team to enable it, or leave the field out")
+		}
+	}
+	for _, f := range knativeFlagPrefixes {
+		if strings.HasPrefix(s, f.prefix) {
 			return field.Forbidden(p, f.flag+" is disabled in config-features (knative-serving); ask the platform team to enable it, or leave the field out")
 		}
 	}

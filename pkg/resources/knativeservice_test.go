@@ -108,6 +108,25 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 			Tags:   []v1alpha1.RevisionTag{{Name: "preview-42", Revision: "shop-00bbbbbbbb"}, {Name: "next", Revision: v1alpha1.CanaryLatest}}})),
 		in: serviceInputs{Revisions: existing},
 	}, {
+		// A migrated service: config file, TLS, private registry, pod
+		// annotations, a non-root container (all Knative allows by default).
+		name: "migrated-service",
+		app: newApp(func(a *v1alpha1.App) {
+			a.Spec.Template = v1alpha1.AppTemplate{
+				Labels:      map[string]string{"team": "payments"},
+				Annotations: map[string]string{"prometheus.io/scrape": "true"},
+				Volumes: []v1alpha1.Volume{
+					{Name: "config", ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "shop-config"}}},
+					{Name: "tls", Secret: &corev1.SecretVolumeSource{SecretName: "shop-tls"}},
+				},
+				ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry-pull"}},
+				Containers: []v1alpha1.Container{{
+					VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/shop", ReadOnly: true}, {Name: "tls", MountPath: "/etc/tls", ReadOnly: true}},
+					SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)},
+				}},
+			}
+		}),
+	}, {
 		name: "stable-and-latest-canary",
 		app: newApp(withRelease(v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Percent: 25}})),

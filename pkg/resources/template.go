@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -26,19 +27,40 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 	if err != nil {
 		return servingv1.RevisionTemplateSpec{}, err
 	}
-	labels := map[string]string{v1alpha1.LabelApp: app.Name}
+	t := &app.Spec.Template
+	// The App's own keys first: knapp's win (reserved prefixes are refused
+	// by validation anyway).
+	labels := maps.Clone(t.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	labels[v1alpha1.LabelApp] = app.Name
 	if app.Spec.Logs != nil {
 		labels[v1alpha1.LabelLogs] = "true"
+	}
+	annotations := maps.Clone(t.Annotations)
+	if scaling := ScalingAnnotations(app, env); len(scaling) > 0 {
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		maps.Copy(annotations, scaling)
 	}
 	tmpl := servingv1.RevisionTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
 			Labels:      labels,
-			Annotations: ScalingAnnotations(app, env),
+			Annotations: annotations,
 		},
 		Spec: servingv1.RevisionSpec{
 			PodSpec: corev1.PodSpec{
-				ServiceAccountName: app.Spec.Template.ServiceAccountName,
+				ServiceAccountName: t.ServiceAccountName,
 				Containers:         containers,
+				Volumes:            makeVolumes(t.Volumes),
+				ImagePullSecrets:   t.ImagePullSecrets,
+				SecurityContext:    t.SecurityContext,
+				NodeSelector:       t.NodeSelector,
+				Tolerations:        t.Tolerations,
+				PriorityClassName:  t.PriorityClassName,
+				RuntimeClassName:   t.RuntimeClassName,
 			},
 			ContainerConcurrency: app.Spec.Template.ContainerConcurrency,
 			TimeoutSeconds:       app.Spec.Template.TimeoutSeconds,
@@ -115,9 +137,30 @@ func makeContainer(c v1alpha1.Container, image string) corev1.Container {
 		ReadinessProbe: c.ReadinessProbe,
 		LivenessProbe:  c.LivenessProbe,
 		StartupProbe:   c.StartupProbe,
+
+		VolumeMounts:    c.VolumeMounts,
+		SecurityContext: c.SecurityContext,
 	}
 	if c.Resources != nil {
 		out.Resources = *c.Resources
+	}
+	return out
+}
+
+// makeVolumes turns the App's volumes into the pod's.
+func makeVolumes(vols []v1alpha1.Volume) []corev1.Volume {
+	if len(vols) == 0 {
+		return nil
+	}
+	out := make([]corev1.Volume, 0, len(vols))
+	for _, v := range vols {
+		out = append(out, corev1.Volume{Name: v.Name, VolumeSource: corev1.VolumeSource{
+			ConfigMap:             v.ConfigMap,
+			Secret:                v.Secret,
+			Projected:             v.Projected,
+			EmptyDir:              v.EmptyDir,
+			PersistentVolumeClaim: v.PersistentVolumeClaim,
+		}})
 	}
 	return out
 }

@@ -1,0 +1,132 @@
+package appvalidation
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/knativeconfig"
+)
+
+// migratedApp is a service moved onto knapp as it ran before: a config
+// file from a ConfigMap, TLS from a Secret, a private registry, pod
+// annotations, a non-root security context.
+func migratedApp(opts ...func(*v1alpha1.App)) *v1alpha1.App {
+	return validApp(append([]func(*v1alpha1.App){func(a *v1alpha1.App) {
+		a.Spec.Template = v1alpha1.AppTemplate{
+			Labels:      map[string]string{"team": "payments"},
+			Annotations: map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": "9090"},
+			Volumes: []v1alpha1.Volume{
+				{Name: "config", ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "shop-config"}}},
+				{Name: "tls", Secret: &corev1.SecretVolumeSource{SecretName: "shop-tls"}},
+				{Name: "scratch", EmptyDir: &corev1.EmptyDirVolumeSource{}},
+			},
+			ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry-pull"}},
+			Containers: []v1alpha1.Container{{
+				VolumeMounts: []corev1.VolumeMount{
+					{Name: "config", MountPath: "/etc/shop", ReadOnly: true},
+					{Name: "tls", MountPath: "/etc/tls", ReadOnly: true},
+					{Name: "scratch", MountPath: "/tmp"},
+				},
+				SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+			}},
+		}
+	}}, opts...)...)
+}
+
+// What a migrating service needs by default passes knapp's rules and
+// Knative's; what needs a Knative flag is refused naming the flag, and
+// admitted once the cluster turns it on.
+func TestPodTemplateFollowsKnativesFlags(t *testing.T) {
+	if errs := Validate(context.Background(), knativeconfig.Default(), migratedApp()); len(errs) > 0 {
+		t.Fatalf("a migrated service under Knative's defaults: %v", errs.ToAggregate())
+	}
+	flagged := []struct {
+		name, field, flag string
+		set               func(*v1alpha1.App)
+	}{
+		{"tolerations", "spec.template.tolerations", "kubernetes.podspec-tolerations", func(a *v1alpha1.App) {
+			a.Spec.Template.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "payments", Effect: corev1.TaintEffectNoSchedule}}
+		}},
+		{"nodeSelector", "spec.template.nodeSelector", "kubernetes.podspec-nodeselector", func(a *v1alpha1.App) {
+			a.Spec.Template.NodeSelector = map[string]string{"pool": "payments"}
+		}},
+		{"priorityClassName", "spec.template.priorityClassName", "kubernetes.podspec-priorityclassname", func(a *v1alpha1.App) {
+			a.Spec.Template.PriorityClassName = "high"
+		}},
+		{"a persistent volume claim", "spec.template.volumes[3].persistentVolumeClaim", "kubernetes.podspec-persistent-volume-claim", func(a *v1alpha1.App) {
+			a.Spec.Template.Volumes = append(a.Spec.Template.Volumes, v1alpha1.Volume{Name: "data",
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "shop-data", ReadOnly: true}})
+			c := &a.Spec.Template.Containers[0]
+			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: "/data", ReadOnly: true})
+		}},
+		{"a pod fsGroup", "spec.template.securityContext.fsGroup", "kubernetes.podspec-securitycontext", func(a *v1alpha1.App) {
+			a.Spec.Template.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To[int64](2000)}
+		}},
+	}
+	for _, f := range flagged {
+		t.Run(f.name, func(t *testing.T) {
+			app := migratedApp(f.set)
+			errs := Validate(context.Background(), knativeconfig.Default(), app)
+			named := false
+			for _, e := range errs {
+				named = named || (strings.HasPrefix(e.Field, f.field) && strings.Contains(e.Detail, f.flag+" is disabled in config-features"))
+			}
+			if !named {
+				t.Fatalf("flag off: want %s refused naming %s, got %v", f.field, f.flag, errs.ToAggregate())
+			}
+			on, err := knativeconfig.FromData(map[string]map[string]string{"config-features": {f.flag: "enabled"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if errs := Validate(context.Background(), on, app); len(errs) > 0 {
+				t.Errorf("flag %s on: %v", f.flag, errs.ToAggregate())
+			}
+		})
+	}
+}
+
+// knapp's own rules of the pod template: reserved keys, one source per
+// volume, mounts of volumes that exist.
+func TestPodTemplateRulesRefuse(t *testing.T) {
+	tests := []struct {
+		name, field, msg string
+		set              func(*v1alpha1.App)
+	}{
+		{"a scaling annotation by hand", "spec.template.annotations[autoscaling.knative.dev/min-scale]", "set scaling in spec.scaling",
+			func(a *v1alpha1.App) { a.Spec.Template.Annotations = map[string]string{"autoscaling.knative.dev/min-scale": "3"} }},
+		{"knapp's logs label", "spec.template.labels[knapp.dev/logs]", "are knapp's and Knative's",
+			func(a *v1alpha1.App) { a.Spec.Template.Labels = map[string]string{"knapp.dev/logs": "true"} }},
+		{"a Knative feature annotation", "spec.template.annotations[features.knative.dev/queueproxy-podinfo]", "are knapp's and Knative's",
+			func(a *v1alpha1.App) { a.Spec.Template.Annotations = map[string]string{"features.knative.dev/queueproxy-podinfo": "enabled"} }},
+		{"an invalid label", "spec.template.labels", "name part must consist of",
+			func(a *v1alpha1.App) { a.Spec.Template.Labels = map[string]string{"bad key!": "x"} }},
+		{"a volume with two sources", "spec.template.volumes[0]", "set exactly one of configMap, secret, projected, emptyDir, persistentVolumeClaim",
+			func(a *v1alpha1.App) {
+				a.Spec.Template.Volumes[0].EmptyDir = &corev1.EmptyDirVolumeSource{}
+			}},
+		{"a sysctl, which Knative never allows", "spec.template.securityContext.sysctls", "Knative Serving does not allow this field here",
+			func(a *v1alpha1.App) {
+				a.Spec.Template.SecurityContext = &corev1.PodSecurityContext{Sysctls: []corev1.Sysctl{{Name: "net.ipv4.tcp_syncookies", Value: "1"}}}
+			}},
+		{"a mount of no volume", "spec.template.containers[0].volumeMounts[0].name", "Not found",
+			func(a *v1alpha1.App) { a.Spec.Template.Volumes = a.Spec.Template.Volumes[1:] }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := validate(migratedApp(tc.set))
+			found := false
+			for _, e := range errs {
+				found = found || (strings.HasPrefix(e.Field, tc.field) && strings.Contains(e.Error(), tc.msg))
+			}
+			if !found {
+				t.Errorf("want %s: %q, got %v", tc.field, tc.msg, errs.ToAggregate())
+			}
+		})
+	}
+}
