@@ -121,7 +121,7 @@ func TestMakeKnativeServiceGolden(t *testing.T) {
 				},
 				ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry-pull"}},
 				Containers: []v1alpha1.Container{{
-					VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/shop", ReadOnly: true}, {Name: "tls", MountPath: "/etc/tls", ReadOnly: true}},
+					VolumeMounts:    []corev1.VolumeMount{{Name: "config", MountPath: "/etc/shop", ReadOnly: true}, {Name: "tls", MountPath: "/etc/tls", ReadOnly: true}},
 					SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true), AllowPrivilegeEscalation: ptr.To(false)},
 				}},
 			}

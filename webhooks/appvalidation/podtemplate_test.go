@@ -99,11 +99,15 @@ func TestPodTemplateRulesRefuse(t *testing.T) {
 		set              func(*v1alpha1.App)
 	}{
 		{"a scaling annotation by hand", "spec.template.annotations[autoscaling.knative.dev/min-scale]", "set scaling in spec.scaling",
-			func(a *v1alpha1.App) { a.Spec.Template.Annotations = map[string]string{"autoscaling.knative.dev/min-scale": "3"} }},
+			func(a *v1alpha1.App) {
+				a.Spec.Template.Annotations = map[string]string{"autoscaling.knative.dev/min-scale": "3"}
+			}},
 		{"knapp's logs label", "spec.template.labels[knapp.dev/logs]", "are knapp's and Knative's",
 			func(a *v1alpha1.App) { a.Spec.Template.Labels = map[string]string{"knapp.dev/logs": "true"} }},
 		{"a Knative feature annotation", "spec.template.annotations[features.knative.dev/queueproxy-podinfo]", "are knapp's and Knative's",
-			func(a *v1alpha1.App) { a.Spec.Template.Annotations = map[string]string{"features.knative.dev/queueproxy-podinfo": "enabled"} }},
+			func(a *v1alpha1.App) {
+				a.Spec.Template.Annotations = map[string]string{"features.knative.dev/queueproxy-podinfo": "enabled"}
+			}},
 		{"an invalid label", "spec.template.labels", "name part must consist of",
 			func(a *v1alpha1.App) { a.Spec.Template.Labels = map[string]string{"bad key!": "x"} }},
 		{"a volume with two sources", "spec.template.volumes[0]", "set exactly one of configMap, secret, projected, emptyDir, persistentVolumeClaim",
