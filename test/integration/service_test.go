@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -234,5 +235,46 @@ func TestNamedTagServesARevisionAtNoShare(t *testing.T) {
 		if r.Name == second.Spec.Template.Name && (len(r.Tags) != 1 || r.Tags[0] != "preview-42" || r.Percent == nil || *r.Percent != 0) {
 			t.Errorf("history of %s: %+v", r.Name, r)
 		}
+	}
+}
+
+// A migrated service's pod template reaches the Knative Service that
+// Knative's own webhook admitted: its volumes and mounts, pull secret,
+// security context, and pod labels and annotations beside knapp's.
+func TestPodTemplateReachesTheService(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	app := newApp(ns, "payments", func(a *v1alpha1.App) {
+		a.Spec.Template = v1alpha1.AppTemplate{
+			Labels:      map[string]string{"team": "payments"},
+			Annotations: map[string]string{"prometheus.io/scrape": "true"},
+			Volumes: []v1alpha1.Volume{
+				{Name: "config", ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: "payments-config"}}},
+				{Name: "tls", Secret: &corev1.SecretVolumeSource{SecretName: "payments-tls"}},
+			},
+			ImagePullSecrets: []corev1.LocalObjectReference{{Name: "registry-pull"}},
+			Containers: []v1alpha1.Container{{
+				Ports:           []corev1.ContainerPort{{ContainerPort: 8080}},
+				VolumeMounts:    []corev1.VolumeMount{{Name: "config", MountPath: "/etc/payments", ReadOnly: true}, {Name: "tls", MountPath: "/etc/tls", ReadOnly: true}},
+				SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)},
+			}},
+		}
+	})
+	create(t, app)
+	ksvc := waitForService(t, client.ObjectKeyFromObject(app), anyService)
+	tmpl := ksvc.Spec.Template
+	if tmpl.Labels["team"] != "payments" || tmpl.Labels[v1alpha1.LabelApp] != "payments" || tmpl.Annotations["prometheus.io/scrape"] != "true" {
+		t.Errorf("template labels %v annotations %v", tmpl.Labels, tmpl.Annotations)
+	}
+	pod := tmpl.Spec.PodSpec
+	if len(pod.Volumes) != 2 || pod.Volumes[0].ConfigMap == nil || pod.Volumes[0].ConfigMap.Name != "payments-config" || pod.Volumes[1].Secret == nil {
+		t.Errorf("volumes %+v", pod.Volumes)
+	}
+	if len(pod.ImagePullSecrets) != 1 || pod.ImagePullSecrets[0].Name != "registry-pull" {
+		t.Errorf("imagePullSecrets %+v", pod.ImagePullSecrets)
+	}
+	c := pod.Containers[0]
+	if len(c.VolumeMounts) != 2 || c.VolumeMounts[1].MountPath != "/etc/tls" || c.SecurityContext == nil || c.SecurityContext.RunAsNonRoot == nil || !*c.SecurityContext.RunAsNonRoot {
+		t.Errorf("container mounts %+v security %+v", c.VolumeMounts, c.SecurityContext)
 	}
 }

@@ -28,21 +28,28 @@ func TestAppWebhookReadsTheClusterKnativeFlags(t *testing.T) {
 	app := func(name string) *v1alpha1.App {
 		return &v1alpha1.App{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
-			Spec: v1alpha1.AppSpec{Image: "registry.example.com/team-a/shop:1.4.2", Template: v1alpha1.AppTemplate{Containers: []v1alpha1.Container{{
-				Env: []corev1.EnvVar{{Name: "POD", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
-			}}}},
+			Spec: v1alpha1.AppSpec{Image: "registry.example.com/team-a/shop:1.4.2", Template: v1alpha1.AppTemplate{
+				Containers: []v1alpha1.Container{{
+					Env: []corev1.EnvVar{{Name: "POD", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}}},
+				}},
+				Tolerations: []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "payments", Effect: corev1.TaintEffectNoSchedule}},
+			}},
 		}
 	}
 
 	err := k8s.Create(ctx, app("off"))
-	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), webhookDenied) ||
-		!strings.Contains(err.Error(), "spec.template.containers[0].env[0].valueFrom.fieldRef: Forbidden: kubernetes.podspec-fieldref is disabled in config-features") {
-		t.Fatalf("with the flag off (Knative's default): want the webhook to refuse the field naming the flag, got %v", err)
+	for _, want := range []string{
+		"spec.template.containers[0].env[0].valueFrom.fieldRef: Forbidden: kubernetes.podspec-fieldref is disabled in config-features",
+		"spec.template.tolerations: Forbidden: kubernetes.podspec-tolerations is disabled in config-features",
+	} {
+		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), webhookDenied) || !strings.Contains(err.Error(), want) {
+			t.Errorf("with the flags off (Knative's default): want the webhook to say %q, got %v", want, err)
+		}
 	}
 
 	features := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Namespace: knativeNS, Name: "config-features"},
-		Data:       map[string]string{"kubernetes.podspec-fieldref": "enabled"},
+		Data:       map[string]string{"kubernetes.podspec-fieldref": "enabled", "kubernetes.podspec-tolerations": "enabled"},
 	}
 	create(t, features)
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), features) })
