@@ -117,6 +117,33 @@ type AppTemplate struct {
 	// +kubebuilder:validation:MaxLength=253
 	RuntimeClassName *string `json:"runtimeClassName,omitempty"`
 
+	// TopologySpreadConstraints spread the pods over zones or nodes
+	// (Knative's kubernetes.podspec-topologyspreadconstraints flag).
+	// +optional
+	// +kubebuilder:validation:MaxItems=8
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// SchedulerName of another scheduler (Knative's
+	// kubernetes.podspec-schedulername flag).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SchedulerName string `json:"schedulerName,omitempty"`
+
+	// DNSPolicy of the pods (Knative's kubernetes.podspec-dnspolicy flag).
+	// +optional
+	DNSPolicy corev1.DNSPolicy `json:"dnsPolicy,omitempty"`
+
+	// DNSConfig adds name servers, searches and options (Knative's
+	// kubernetes.podspec-dnsconfig flag).
+	// +optional
+	DNSConfig *corev1.PodDNSConfig `json:"dnsConfig,omitempty"`
+
+	// HostAliases add entries to the pods' /etc/hosts (Knative's
+	// kubernetes.podspec-hostaliases flag).
+	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	HostAliases []corev1.HostAlias `json:"hostAliases,omitempty"`
+
 	// ServiceAccountName runs the pod as this service account.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253

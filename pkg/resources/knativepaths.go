@@ -281,6 +281,11 @@ var knativeFlags = []struct {
 	{"spec.template.priorityClassName", "kubernetes.podspec-priorityclassname"},
 	{"spec.template.runtimeClassName", "kubernetes.podspec-runtimeclassname"},
 	{"spec.template.affinity", "kubernetes.podspec-affinity"},
+	{"spec.template.topologySpreadConstraints", "kubernetes.podspec-topologyspreadconstraints"},
+	{"spec.template.schedulerName", "kubernetes.podspec-schedulername"},
+	{"spec.template.dnsPolicy", "kubernetes.podspec-dnspolicy"},
+	{"spec.template.dnsConfig", "kubernetes.podspec-dnsconfig"},
+	{"spec.template.hostAliases", "kubernetes.podspec-hostaliases"},
 	{".persistentVolumeClaim", "kubernetes.podspec-persistent-volume-claim"},
 	{".securityContext.capabilities.add", "kubernetes.containerspec-addcapabilities"},
 }

@@ -61,6 +61,12 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 				Tolerations:        t.Tolerations,
 				PriorityClassName:  t.PriorityClassName,
 				RuntimeClassName:   t.RuntimeClassName,
+
+				TopologySpreadConstraints: t.TopologySpreadConstraints,
+				SchedulerName:             t.SchedulerName,
+				DNSPolicy:                 t.DNSPolicy,
+				DNSConfig:                 t.DNSConfig,
+				HostAliases:               t.HostAliases,
 			},
 			ContainerConcurrency: app.Spec.Template.ContainerConcurrency,
 			TimeoutSeconds:       app.Spec.Template.TimeoutSeconds,

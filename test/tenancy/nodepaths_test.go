@@ -40,6 +40,18 @@ func logsTeam(t *testing.T, name string) *tenant {
 	if err := team.client.Create(context.Background(), web); err != nil {
 		t.Fatalf("%s creating its App: %v", team.name, err)
 	}
+	// Reconciled means knapp's cache, which its pod webhook reads, has the
+	// App: a pod made before would get no log volume.
+	eventually(t, "App "+team.namespace+"/web reconciled with logs", func(ctx context.Context) error {
+		a := &v1alpha1.App{}
+		if err := admin.Get(ctx, client.ObjectKeyFromObject(web), a); err != nil {
+			return err
+		}
+		if c := a.Status.GetCondition(v1alpha1.ConditionLogsReady); c == nil || c.Status != metav1.ConditionTrue {
+			return fmt.Errorf("LogsReady %+v", c)
+		}
+		return nil
+	})
 	return team
 }
 

@@ -65,6 +65,18 @@ func TestPodTemplateFollowsKnativesFlags(t *testing.T) {
 			c := &a.Spec.Template.Containers[0]
 			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "data", MountPath: "/data", ReadOnly: true})
 		}},
+		{"topologySpreadConstraints", "spec.template.topologySpreadConstraints", "kubernetes.podspec-topologyspreadconstraints", func(a *v1alpha1.App) {
+			a.Spec.Template.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway}}
+		}},
+		{"schedulerName", "spec.template.schedulerName", "kubernetes.podspec-schedulername", func(a *v1alpha1.App) {
+			a.Spec.Template.SchedulerName = "batch-scheduler"
+		}},
+		{"dnsConfig", "spec.template.dnsConfig", "kubernetes.podspec-dnsconfig", func(a *v1alpha1.App) {
+			a.Spec.Template.DNSConfig = &corev1.PodDNSConfig{Searches: []string{"corp.example.com"}}
+		}},
+		{"hostAliases", "spec.template.hostAliases", "kubernetes.podspec-hostaliases", func(a *v1alpha1.App) {
+			a.Spec.Template.HostAliases = []corev1.HostAlias{{IP: "10.1.2.3", Hostnames: []string{"legacy-db"}}}
+		}},
 		{"a pod fsGroup", "spec.template.securityContext.fsGroup", "kubernetes.podspec-securitycontext", func(a *v1alpha1.App) {
 			a.Spec.Template.SecurityContext = &corev1.PodSecurityContext{FSGroup: ptr.To[int64](2000)}
 		}},
