@@ -12,13 +12,13 @@ const (
 	providerPlain  = "plain"
 )
 
-// hasCredentials says whether r carries the credential header of the
-// provider its headers choose, as the Verify functions see it (they return
-// ErrNoCredentials exactly when it is missing). It is checked before the
-// App is looked up, so that the answer without credentials is the same
-// whether or not the App exists.
-func hasCredentials(r *http.Request) bool {
-	switch source(r) {
+// hasCredentials says whether r carries the credential header of provider
+// (the one its headers choose, source's), as the Verify functions see it
+// (they return ErrNoCredentials exactly when it is missing). It is checked
+// before the App is looked up, so that the answer without credentials is
+// the same whether or not the App exists.
+func hasCredentials(provider string, r *http.Request) bool {
+	switch provider {
 	case providerGitHub:
 		return strings.TrimSpace(r.Header.Get(HeaderGitHubSignature)) != ""
 	case providerGitLab:

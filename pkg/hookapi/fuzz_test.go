@@ -174,7 +174,7 @@ func FuzzHandler(f *testing.F) {
 		if wf, _ := answer["workflow"].(string); answer["commit"] != commit || wf == "" {
 			t.Fatalf("202 %s for build of %q", w.Body, commit)
 		}
-		if source(r) != "plain" {
+		if source(r) != providerPlain {
 			if _, err := checkCommit(commit); err != nil || commit != strings.ToLower(commit) {
 				t.Fatalf("a push started a build of %q", commit)
 			}

@@ -155,7 +155,8 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if len(validation.IsDNS1123Label(ns)) > 0 || len(validation.IsDNS1123Subdomain(name)) > 0 {
 		return fail(http.StatusNotFound, "no app at %q: a namespace is a DNS label and an App name a DNS subdomain (lower-case letters, digits, '-' and '.')", ref)
 	}
-	if !hasCredentials(r) {
+	provider := source(r)
+	if !hasCredentials(provider, r) {
 		return unauthorized(w, ErrNoCredentials)
 	}
 	app, token, why, failed := h.lookUp(ctx, ns, name)
@@ -163,7 +164,6 @@ func (h *handler) handle(ctx context.Context, w http.ResponseWriter, r *http.Req
 		return *failed
 	}
 
-	provider := source(r)
 	limit := h.opts.maxBody(provider)
 	var body []byte
 	if provider == providerGitHub {

@@ -71,9 +71,9 @@ func (o Options) withDefaults() Options {
 // maxBody is the body limit for a caller of provider p (source's names).
 func (o Options) maxBody(p string) int64 {
 	switch p {
-	case "github":
+	case providerGitHub:
 		return o.MaxGitHubBodyBytes
-	case "gitlab":
+	case providerGitLab:
 		return o.MaxGitLabBodyBytes
 	default:
 		return o.MaxPlainBodyBytes
