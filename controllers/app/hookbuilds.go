@@ -7,8 +7,6 @@ import (
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -32,7 +30,7 @@ var _ hookapi.Builds = (*HookBuilds)(nil)
 // NewHookBuilds returns the hook API's view of the cluster through r.
 func NewHookBuilds(r *Reconciler) *HookBuilds {
 	h := &HookBuilds{Reconciler: r}
-	h.secrets = newHookSecretCache(h.readHookToken)
+	h.secrets = newHookSecretCache(r.hookToken)
 	return h
 }
 
@@ -50,23 +48,6 @@ func (h *HookBuilds) GetApp(ctx context.Context, namespace, name string) (*v1alp
 // authenticated, and knapp's informers cache no Secrets.
 func (h *HookBuilds) HookToken(ctx context.Context, app *v1alpha1.App) ([]byte, error) {
 	return h.secrets.get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Spec.Build.Hook.SecretName})
-}
-
-// readHookToken reads the token of a hook Secret past the informers.
-func (h *HookBuilds) readHookToken(ctx context.Context, key types.NamespacedName) ([]byte, error) {
-	secret := &corev1.Secret{}
-	err := h.Reconciler.APIReader.Get(ctx, key, secret)
-	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("%w: Secret %s does not exist", hookapi.ErrSecretNotFound, key)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading Secret %s: %w", key, err)
-	}
-	token, ok := secret.Data[v1alpha1.HookTokenKey]
-	if !ok || len(token) == 0 {
-		return nil, fmt.Errorf("%w: Secret %s has no key %q", hookapi.ErrSecretNotFound, key, v1alpha1.HookTokenKey)
-	}
-	return token, nil
 }
 
 // StartBuild starts the build of a pushed commit.
