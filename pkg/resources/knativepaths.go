@@ -138,6 +138,23 @@ var scalingFields = map[string]string{
 	autoscaling.WindowAnnotationKey:                   "window",
 }
 
+// scalingField is the spec.scaling field behind the autoscaling annotation
+// a path of Knative names. Knative writes some rules into the path after
+// the key ("initial-scale=0 not allowed by cluster"): the longest key that
+// starts it wins (target is a prefix of target-utilization-percentage).
+func scalingField(path string) (string, bool) {
+	if f, ok := scalingFields[path]; ok {
+		return f, true
+	}
+	best := ""
+	for k := range scalingFields {
+		if strings.HasPrefix(path, k) && len(k) > len(best) {
+			best = k
+		}
+	}
+	return scalingFields[best], best != ""
+}
+
 var containerPathRE = regexp.MustCompile(`^containers(\[(\d+)\]|\[\*\])(\.(.*))?$`)
 
 // appPath is the App's field behind one of Knative's paths of the Service.
@@ -145,21 +162,8 @@ func appPath(app *v1alpha1.App, knativePath, message string) *field.Path {
 	tmpl := field.NewPath("spec", "template")
 	switch {
 	case strings.HasPrefix(knativePath, knativeTemplateAnnotations):
-		key := strings.TrimPrefix(knativePath, knativeTemplateAnnotations)
-		if f, ok := scalingFields[key]; ok {
+		if f, ok := scalingField(strings.TrimPrefix(knativePath, knativeTemplateAnnotations)); ok {
 			return field.NewPath("spec", "scaling", f)
-		}
-		// Knative writes some rules into the path after the key
-		// ("initial-scale=0 not allowed by cluster"): the longest key that
-		// starts it (target is a prefix of target-utilization-percentage).
-		best := ""
-		for k := range scalingFields {
-			if strings.HasPrefix(key, k) && len(k) > len(best) {
-				best = k
-			}
-		}
-		if best != "" {
-			return field.NewPath("spec", "scaling", scalingFields[best])
 		}
 		return field.NewPath("spec", "scaling")
 	case strings.HasPrefix(knativePath, knativePodPath):
@@ -280,7 +284,6 @@ var knativeFlags = []struct {
 	{"spec.template.nodeSelector", "kubernetes.podspec-nodeselector"},
 	{"spec.template.priorityClassName", "kubernetes.podspec-priorityclassname"},
 	{"spec.template.runtimeClassName", "kubernetes.podspec-runtimeclassname"},
-	{"spec.template.affinity", "kubernetes.podspec-affinity"},
 	{"spec.template.topologySpreadConstraints", "kubernetes.podspec-topologyspreadconstraints"},
 	{"spec.template.schedulerName", "kubernetes.podspec-schedulername"},
 	{"spec.template.dnsPolicy", "kubernetes.podspec-dnspolicy"},
@@ -309,14 +312,17 @@ var knativeFlagPrefixes = []struct {
 // config-features that is off, or a field Knative never allows.
 func forbidden(app *v1alpha1.App, p *field.Path) *field.Error {
 	s := p.String()
+	flagOff := func(flag string) *field.Error {
+		return field.Forbidden(p, flag+" is disabled in config-features (knative-serving); ask the platform team to enable it, or leave the field out")
+	}
 	for _, f := range knativeFlags {
 		if strings.HasSuffix(s, f.suffix) {
-			return field.Forbidden(p, f.flag+" is disabled in config-features (knative-serving); ask the platform team to enable it, or leave the field out")
+			return flagOff(f.flag)
 		}
 	}
 	for _, f := range knativeFlagPrefixes {
 		if strings.HasPrefix(s, f.prefix) {
-			return field.Forbidden(p, f.flag+" is disabled in config-features (knative-serving); ask the platform team to enable it, or leave the field out")
+			return flagOff(f.flag)
 		}
 	}
 	// Knative names every field of a sidecar's probe; the probe is at fault.

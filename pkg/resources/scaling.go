@@ -75,7 +75,7 @@ func ValidateEnvironments(cfg platform.Config) error {
 			for _, leaf := range ferr.WrappedErrors() {
 				setting := "scaling"
 				for _, p := range leaf.Paths {
-					if f, ok := scalingFields[p]; ok {
+					if f, ok := scalingField(p); ok {
 						setting = f
 					}
 				}
