@@ -27,51 +27,41 @@ func EffectiveScaling(own *Scaling, env Scaling, envName string) (Scaling, []Sca
 		}
 		sources = append(sources, ScalingSource{Setting: setting, Value: value, From: from})
 	}
-	ints := []struct {
-		setting string
-		own     **int32
-		env     *int32
-	}{
-		{"minScale", &s.MinScale, env.MinScale},
-		{"maxScale", &s.MaxScale, env.MaxScale},
-		{"target", &s.Target, env.Target},
-		{"initialScale", &s.InitialScale, env.InitialScale},
-		{"targetUtilization", &s.TargetUtilization, env.TargetUtilization},
-		{"activationScale", &s.ActivationScale, env.ActivationScale},
-		{"panicWindowPercentage", &s.PanicWindowPercentage, env.PanicWindowPercentage},
-		{"panicThresholdPercentage", &s.PanicThresholdPercentage, env.PanicThresholdPercentage},
-	}
-	for _, f := range ints {
-		ownSet := *f.own != nil
-		if !ownSet {
-			*f.own = f.env
-		}
-		if *f.own != nil {
-			record(f.setting, strconv.Itoa(int(**f.own)), ownSet)
+	intField := func(setting string, own **int32, env *int32) {
+		if ownSet := inherit(own, env); *own != nil {
+			record(setting, strconv.Itoa(int(**own)), ownSet)
 		}
 	}
+	durationField := func(setting string, own **metav1.Duration, env *metav1.Duration) {
+		if ownSet := inherit(own, env); *own != nil {
+			record(setting, (*own).Duration.String(), ownSet)
+		}
+	}
+	intField("minScale", &s.MinScale, env.MinScale)
+	intField("maxScale", &s.MaxScale, env.MaxScale)
+	intField("target", &s.Target, env.Target)
+	intField("initialScale", &s.InitialScale, env.InitialScale)
+	intField("targetUtilization", &s.TargetUtilization, env.TargetUtilization)
+	intField("activationScale", &s.ActivationScale, env.ActivationScale)
+	intField("panicWindowPercentage", &s.PanicWindowPercentage, env.PanicWindowPercentage)
+	intField("panicThresholdPercentage", &s.PanicThresholdPercentage, env.PanicThresholdPercentage)
 	if ownSet := s.Metric != ""; ownSet || env.Metric != "" {
 		if !ownSet {
 			s.Metric = env.Metric
 		}
 		record("metric", string(s.Metric), ownSet)
 	}
-	durations := []struct {
-		setting string
-		own     **metav1.Duration
-		env     *metav1.Duration
-	}{
-		{"scaleDownDelay", &s.ScaleDownDelay, env.ScaleDownDelay},
-		{"window", &s.Window, env.Window},
-	}
-	for _, f := range durations {
-		ownSet := *f.own != nil
-		if !ownSet {
-			*f.own = f.env
-		}
-		if *f.own != nil {
-			record(f.setting, (*f.own).Duration.String(), ownSet)
-		}
-	}
+	durationField("scaleDownDelay", &s.ScaleDownDelay, env.ScaleDownDelay)
+	durationField("window", &s.Window, env.Window)
 	return s, sources
+}
+
+// inherit sets *own to env when the App left it unset, and reports whether
+// the App had set it.
+func inherit[T any](own **T, env *T) (ownSet bool) {
+	if *own != nil {
+		return true
+	}
+	*own = env
+	return false
 }
