@@ -68,32 +68,35 @@ func PlanRelease(release *v1alpha1.Release, known sets.Set[string]) (ReleasePlan
 		return ReleasePlan{}, revisionNotFound("spec.release.stable", release.Stable, known)
 	}
 	for i, t := range release.Tags {
-		tag := TagPlan{Name: t.Name}
-		switch {
-		case t.Revision == v1alpha1.CanaryLatest:
-			tag.Latest = true
-		case !known.Has(t.Revision):
-			return ReleasePlan{}, revisionNotFound(fmt.Sprintf("spec.release.tags[%d].revision", i), t.Revision, known)
-		default:
-			tag.Revision = t.Revision
+		revision, latest, err := resolveRevision(fmt.Sprintf("spec.release.tags[%d].revision", i), t.Revision, known)
+		if err != nil {
+			return ReleasePlan{}, err
 		}
-		plan.Tags = append(plan.Tags, tag)
+		plan.Tags = append(plan.Tags, TagPlan{Name: t.Name, Revision: revision, Latest: latest})
 	}
 	c := release.Canary
 	if c == nil {
 		return plan, nil
 	}
-	canary := &CanaryPlan{Percent: int64(c.Percent), Match: c.Match}
-	switch {
-	case c.Revision == v1alpha1.CanaryLatest:
-		canary.Latest = true
-	case !known.Has(c.Revision):
-		return ReleasePlan{}, revisionNotFound("spec.release.canary.revision", c.Revision, known)
-	default:
-		canary.Revision = c.Revision
+	revision, latest, err := resolveRevision("spec.release.canary.revision", c.Revision, known)
+	if err != nil {
+		return ReleasePlan{}, err
 	}
+	canary := &CanaryPlan{Revision: revision, Latest: latest, Percent: int64(c.Percent), Match: c.Match}
 	plan.Canary = canary
 	return plan, nil
+}
+
+// resolveRevision reads a revision field that is either "latest" or the name
+// of a revision in known.
+func resolveRevision(field, revision string, known sets.Set[string]) (name string, latest bool, err error) {
+	switch {
+	case revision == v1alpha1.CanaryLatest:
+		return "", true, nil
+	case !known.Has(revision):
+		return "", false, revisionNotFound(field, revision, known)
+	}
+	return revision, false, nil
 }
 
 func revisionNotFound(field, name string, known sets.Set[string]) error {

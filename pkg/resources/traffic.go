@@ -11,13 +11,7 @@ import (
 func MakeTraffic(plan ReleasePlan) []servingv1.TrafficTarget {
 	traffic := makeSplit(plan)
 	for _, t := range plan.Tags {
-		target := servingv1.TrafficTarget{Tag: t.Name, Percent: ptr.Int64(0)}
-		if t.Latest {
-			target.LatestRevision = ptr.Bool(true)
-		} else {
-			target.RevisionName = t.Revision
-		}
-		traffic = append(traffic, target)
+		traffic = append(traffic, trafficTarget(t.Name, 0, t.Revision, t.Latest))
 	}
 	return traffic
 }
@@ -27,21 +21,22 @@ func makeSplit(plan ReleasePlan) []servingv1.TrafficTarget {
 	if plan.Canary != nil {
 		canaryPercent = plan.Canary.Percent
 	}
-	stable := servingv1.TrafficTarget{Percent: ptr.Int64(100 - canaryPercent)}
-	if plan.StableRevision != "" {
-		stable.RevisionName = plan.StableRevision
-	} else {
-		stable.LatestRevision = ptr.Bool(true)
-	}
+	stable := trafficTarget("", 100-canaryPercent, plan.StableRevision, plan.StableRevision == "")
 	traffic := []servingv1.TrafficTarget{stable}
 	if plan.Canary == nil {
 		return traffic
 	}
-	canary := servingv1.TrafficTarget{Tag: CanaryTag, Percent: ptr.Int64(canaryPercent)}
-	if plan.Canary.Latest {
-		canary.LatestRevision = ptr.Bool(true)
+	return append(traffic, trafficTarget(CanaryTag, canaryPercent, plan.Canary.Revision, plan.Canary.Latest))
+}
+
+// trafficTarget is one Knative target: the latest ready revision or a named
+// one, never both (Knative refuses that).
+func trafficTarget(tag string, percent int64, revision string, latest bool) servingv1.TrafficTarget {
+	target := servingv1.TrafficTarget{Tag: tag, Percent: ptr.Int64(percent)}
+	if latest {
+		target.LatestRevision = ptr.Bool(true)
 	} else {
-		canary.RevisionName = plan.Canary.Revision
+		target.RevisionName = revision
 	}
-	return append(traffic, canary)
+	return target
 }
