@@ -8,11 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The README test (test/readme) runs the README's commands, curl and
-# openssl among them.
-for tool in curl openssl; do
+# openssl among them; test/buildsteps runs the build template's clone step
+# with git and ssh.
+for tool in curl openssl git ssh; do
 	if ! command -v "$tool" >/dev/null; then
 		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends curl openssl ca-certificates
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends curl openssl ca-certificates git openssh-client
 		break
 	fi
 done

@@ -112,8 +112,15 @@ const (
 	ReasonUntrustedBuild = "UntrustedBuild"
 	// ReasonTemplateNotFound: the build's WorkflowTemplate does not exist.
 	ReasonTemplateNotFound = "TemplateNotFound"
-	// ReasonSecretNotFound: spec.build.registrySecretName does not exist.
+	// ReasonSecretNotFound: spec.build.registrySecretName or
+	// spec.build.git.secretName does not exist.
 	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonGitSecretInvalid: spec.build.git.secretName is not of the type,
+	// or lacks a key, that the git URL needs (known_hosts for ssh).
+	ReasonGitSecretInvalid = "GitSecretInvalid"
+	// ReasonTemplateIncompatible: the build's template does not declare a
+	// parameter that spec.build sets.
+	ReasonTemplateIncompatible = "TemplateIncompatible"
 )
 
 // ReasonEventingNotInstalled (SchedulesReady): the cluster does not serve

@@ -564,6 +564,44 @@ type BuildSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=50
 	HistoryLimit *int32 `json:"historyLimit,omitempty"`
+
+	// BuildArgs are the Dockerfile's ARG values (docker build --build-arg).
+	// They are stored in the build Workflow and the image's history, so
+	// they must not carry secrets.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	BuildArgs []BuildArg `json:"buildArgs,omitempty"`
+
+	// CacheRepository is an image repository the builder keeps its layer
+	// cache in (kaniko's --cache-repo), such as
+	// registry.example.com/team-a/shop-cache; the platform's build policy
+	// allows it as it allows imageRepository, and registrySecretName's
+	// credentials must push to it too. Unset: no layer cache.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	CacheRepository string `json:"cacheRepository,omitempty"`
+
+	// Timeout stops a build that runs longer (the Workflow's
+	// activeDeadlineSeconds), between 1m and 6h; defaults to the build
+	// template's (knapp-build: 1h).
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+}
+
+// BuildArg is one Dockerfile ARG value.
+type BuildArg struct {
+	// Name of the ARG: letters, digits and _, not starting with a digit.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	Name string `json:"name"`
+
+	// Value of the ARG, on one line.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	Value string `json:"value,omitempty"`
 }
 
 // BuildHook lets a git server (GitHub, GitLab) or a plain HTTP call start a
@@ -595,6 +633,17 @@ type GitSource struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=255
 	Revision string `json:"revision,omitempty"`
+
+	// SecretName is a Secret in the App's namespace with the credentials to
+	// clone a private repository: of type kubernetes.io/ssh-auth (keys
+	// ssh-privatekey and known_hosts, the server's host keys, which are
+	// required) for ssh:// and user@host:path URLs, or of type
+	// kubernetes.io/basic-auth (keys username and password, a token as the
+	// password) for https:// URLs. Only the build's clone step gets it: not
+	// the builder, not the Workflow's parameters, not the logs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	SecretName string `json:"secretName,omitempty"`
 }
 
 // TemplateRef names an Argo WorkflowTemplate.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -14,6 +15,18 @@ import (
 // MaxBuildHistoryLimit is the CRD's bound of spec.build.historyLimit, and
 // the most builds status.build lists.
 const MaxBuildHistoryLimit = 50
+
+// The bounds of spec.build.timeout.
+const (
+	MinBuildTimeout = time.Minute
+	MaxBuildTimeout = 6 * time.Hour
+)
+
+// MaxBuildArgs is the CRD's bound of spec.build.buildArgs.
+const MaxBuildArgs = 64
+
+// buildArgName is what a Dockerfile ARG may be called.
+var buildArgName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // scpLikeGitURL is git's scp-like syntax, user@host:path.
 var scpLikeGitURL = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]*@[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[^\s]+$`)
@@ -49,6 +62,18 @@ func ValidateBuild(b *BuildSpec, path *field.Path) field.ErrorList {
 	}
 	if h := b.HistoryLimit; h != nil && (*h < 1 || *h > MaxBuildHistoryLimit) {
 		errs = append(errs, field.Invalid(path.Child("historyLimit"), *h, fmt.Sprintf("must be between 1 and %d finished builds", MaxBuildHistoryLimit)))
+	}
+	errs = append(errs, validateGitSecret(b.Git, path.Child("git", "secretName"))...)
+	errs = append(errs, validateBuildArgs(b.BuildArgs, path.Child("buildArgs"))...)
+	if b.CacheRepository != "" {
+		p := path.Child("cacheRepository")
+		errs = append(errs, ValidateImageRepository(b.CacheRepository, p)...)
+		if b.CacheRepository == b.ImageRepository {
+			errs = append(errs, field.Invalid(p, b.CacheRepository, "must differ from spec.build.imageRepository: the builder pushes a tag per cached layer there"))
+		}
+	}
+	if t := b.Timeout; t != nil && (t.Duration < MinBuildTimeout || t.Duration > MaxBuildTimeout) {
+		errs = append(errs, field.Invalid(path.Child("timeout"), t.Duration.String(), fmt.Sprintf("must be between %s and %s", MinBuildTimeout, MaxBuildTimeout)))
 	}
 	return errs
 }
@@ -180,3 +205,28 @@ func validateObjectName(s string, p *field.Path) field.ErrorList {
 func isControl(r rune) bool { return unicode.IsControl(r) }
 
 func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+func validateBuildArgs(args []BuildArg, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(args) > MaxBuildArgs {
+		errs = append(errs, field.TooMany(p, len(args), MaxBuildArgs))
+	}
+	seen := map[string]bool{}
+	for i, a := range args {
+		ap := p.Index(i)
+		switch {
+		case !buildArgName.MatchString(a.Name):
+			errs = append(errs, field.Invalid(ap.Child("name"), a.Name, "must be a Dockerfile ARG name: letters, digits and _, not starting with a digit"))
+		case seen[a.Name]:
+			errs = append(errs, field.Duplicate(ap.Child("name"), a.Name))
+		}
+		seen[a.Name] = true
+		// The build gets its arguments one per line.
+		if strings.ContainsFunc(a.Value, isControl) {
+			errs = append(errs, field.Invalid(ap.Child("value"), a.Value, "must be one line without control characters"))
+		} else if msg := argoTemplateProblem(a.Value); msg != "" {
+			errs = append(errs, field.Invalid(ap.Child("value"), a.Value, msg))
+		}
+	}
+	return errs
+}

@@ -1,9 +1,13 @@
 package v1alpha1
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -56,6 +60,14 @@ func TestValidateBuild(t *testing.T) {
 			b.RegistrySecretName = "registry-push"
 			b.Hook = &BuildHook{SecretName: "hook-token", Branch: "main"}
 		},
+		func(b *BuildSpec) { b.Git.SecretName = "git-token" },
+		func(b *BuildSpec) { b.Git.URL, b.Git.SecretName = "git@github.com:team-a/shop.git", "deploy-key" },
+		func(b *BuildSpec) {
+			b.BuildArgs = []BuildArg{{Name: "GO_VERSION", Value: "1.26"}, {Name: "_x9"}, {Name: "Q", Value: `"$(id)" 'a b' \n`}}
+		},
+		func(b *BuildSpec) { b.CacheRepository = "registry.example.com/team-a/shop-cache" },
+		func(b *BuildSpec) { b.Timeout = &metav1.Duration{Duration: time.Minute} },
+		func(b *BuildSpec) { b.Timeout = &metav1.Duration{Duration: 6 * time.Hour} },
 	}
 	for i, mutate := range valid {
 		b := buildSpec(mutate)
@@ -111,6 +123,25 @@ func TestValidateBuild(t *testing.T) {
 		{"spec.build.hook.branch", func(b *BuildSpec) { b.Hook = &BuildHook{SecretName: "hook", Branch: "feature..x"} }},
 		{"spec.build.hook.branch", func(b *BuildSpec) { b.Hook = &BuildHook{SecretName: "hook", Branch: "what?"} }},
 		{"spec.build.hook.secretName", func(b *BuildSpec) { b.Hook = &BuildHook{SecretName: "Hook!"} }},
+		{"spec.build.git.secretName", func(b *BuildSpec) { b.Git.SecretName = "Git Token" }},
+		// A token over plain http would cross the network readable.
+		{"spec.build.git.secretName", func(b *BuildSpec) { b.Git.URL, b.Git.SecretName = "http://git.internal/shop", "git-token" }},
+		{"spec.build.buildArgs[0].name", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: "1X"}} }},
+		{"spec.build.buildArgs[0].name", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: "A-B"}} }},
+		{"spec.build.buildArgs[0].name", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: ""}} }},
+		{"spec.build.buildArgs[1].name", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: "A"}, {Name: "A"}} }},
+		// One line each: a newline would smuggle in a second argument.
+		{"spec.build.buildArgs[0].value", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: "A", Value: "1\nB=2"}} }},
+		{"spec.build.buildArgs[0].value", func(b *BuildSpec) { b.BuildArgs = []BuildArg{{Name: "A", Value: "{{workflow.name}}"}} }},
+		{"spec.build.buildArgs", func(b *BuildSpec) {
+			for i := 0; i <= MaxBuildArgs; i++ {
+				b.BuildArgs = append(b.BuildArgs, BuildArg{Name: fmt.Sprintf("A%d", i)})
+			}
+		}},
+		{"spec.build.cacheRepository", func(b *BuildSpec) { b.CacheRepository = "registry.example.com/team/cache:latest" }},
+		{"spec.build.cacheRepository", func(b *BuildSpec) { b.CacheRepository = b.ImageRepository }},
+		{"spec.build.timeout", func(b *BuildSpec) { b.Timeout = &metav1.Duration{Duration: 30 * time.Second} }},
+		{"spec.build.timeout", func(b *BuildSpec) { b.Timeout = &metav1.Duration{Duration: 7 * time.Hour} }},
 	}
 	for _, tc := range invalid {
 		b := buildSpec(tc.mutate)
@@ -136,4 +167,58 @@ func TestValidateBuild(t *testing.T) {
 	if errs := ValidateBuild(b, path); len(errs) != 3 {
 		t.Errorf("want 3 errors, got %v", errs)
 	}
+}
+
+func TestGitSecretProblem(t *testing.T) {
+	secret := func(typ corev1.SecretType, data map[string]string) *corev1.Secret {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "git"}, Type: typ, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		return s
+	}
+	const sshURL, scpURL, httpsURL = "ssh://git@git.example.com/team-a/shop.git", "git@git.example.com:team-a/shop.git", "https://git.example.com/team-a/shop.git"
+	sshKey := secret(corev1.SecretTypeSSHAuth, map[string]string{"ssh-privatekey": "KEY", "known_hosts": "git.example.com ssh-ed25519 AAAA"})
+	token := secret(corev1.SecretTypeBasicAuth, map[string]string{"username": "ci", "password": "TOKEN"})
+	for _, ok := range []struct {
+		url    string
+		secret *corev1.Secret
+	}{{sshURL, sshKey}, {scpURL, sshKey}, {httpsURL, token}} {
+		if why := GitSecretProblem(ok.url, ok.secret); why != "" {
+			t.Errorf("%s with %s refused: %s", ok.url, ok.secret.Type, why)
+		}
+	}
+	for _, bad := range []struct {
+		url    string
+		secret *corev1.Secret
+		want   string
+	}{
+		{sshURL, secret(corev1.SecretTypeSSHAuth, map[string]string{"ssh-privatekey": "KEY"}), "no key known_hosts"},
+		{sshURL, secret(corev1.SecretTypeSSHAuth, map[string]string{"ssh-privatekey": "KEY", "known_hosts": ""}), "no key known_hosts"},
+		{scpURL, secret(corev1.SecretTypeSSHAuth, map[string]string{"known_hosts": "x"}), "no key ssh-privatekey"},
+		{sshURL, token, `of type "kubernetes.io/basic-auth", not kubernetes.io/ssh-auth`},
+		{httpsURL, sshKey, `of type "kubernetes.io/ssh-auth", not kubernetes.io/basic-auth`},
+		{httpsURL, secret(corev1.SecretTypeOpaque, map[string]string{"username": "ci", "password": "TOKEN"}), `of type "Opaque"`},
+		{httpsURL, secret(corev1.SecretTypeBasicAuth, map[string]string{"username": "ci"}), "no key password"},
+		{"http://git.internal/shop", token, "https:// and ssh only"},
+	} {
+		why := GitSecretProblem(bad.url, bad.secret)
+		if !strings.Contains(why, bad.want) || !strings.Contains(why, "team-a/git") {
+			t.Errorf("%s with %s %v: %q, want it to name the Secret and say %q", bad.url, bad.secret.Type, keys(bad.secret), why, bad.want)
+		}
+		// The message goes to status and events: never a key's content.
+		for _, v := range bad.secret.Data {
+			if len(v) > 1 && strings.Contains(why, string(v)) {
+				t.Errorf("message repeats a Secret value: %q", why)
+			}
+		}
+	}
+}
+
+func keys(s *corev1.Secret) []string {
+	var out []string
+	for k := range s.Data {
+		out = append(out, k)
+	}
+	return out
 }

@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -220,9 +219,10 @@ func (r *Reconciler) stopSuperseded(ctx context.Context, app *v1alpha1.App, work
 	return errors.Join(errs...)
 }
 
-// buildPrerequisites checks that the build template and the registry
-// Secret exist. Nothing watches templates and Secrets, so a missing one is
-// retried with backoff.
+// buildPrerequisites checks that the platform allows the build, that its
+// template exists and takes the parameters the build sets, and that its
+// Secrets exist and hold what they must. Nothing watches templates and
+// Secrets, so a missing one is retried with backoff.
 func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) error {
 	b := app.Spec.Build
 	ref := r.Platform.BuildTemplate
@@ -237,34 +237,18 @@ func (r *Reconciler) buildPrerequisites(ctx context.Context, app *v1alpha1.App) 
 	if why := r.Platform.ImageRepositoryNotAllowed(app.Namespace, b.ImageRepository); why != "" {
 		return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.imageRepository: "+why)
 	}
-	var tmpl client.Object = &wfv1.WorkflowTemplate{}
-	key := types.NamespacedName{Namespace: app.Namespace, Name: ref.Name}
-	kind := "WorkflowTemplate " + app.Namespace + "/" + ref.Name
-	if ref.ClusterScope {
-		tmpl, key, kind = &wfv1.ClusterWorkflowTemplate{}, types.NamespacedName{Name: ref.Name}, "ClusterWorkflowTemplate "+ref.Name
-	}
-	if err := r.APIReader.Get(ctx, key, tmpl); apierrors.IsNotFound(err) {
-		return retryLater(v1alpha1.ReasonTemplateNotFound,
-			kind+" does not exist: create it (the platform's default ships in config/build), or set spec.build.templateRef")
-	} else if err != nil {
-		return fmt.Errorf("reading %s: %w", kind, err)
-	}
-	if b.RegistrySecretName != "" {
-		// Metadata only: knapp never reads the credentials themselves.
-		secret := &metav1.PartialObjectMetadata{}
-		secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: b.RegistrySecretName}, secret)
-		if apierrors.IsNotFound(err) {
-			return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
-				"spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
-				app.Namespace, b.RegistrySecretName, b.ImageRepository))
-		} else if apierrors.IsForbidden(err) {
-			return retryLater(v1alpha1.ReasonBuildNotAllowed, buildSecretsForbidden(app.Namespace))
-		} else if err != nil {
-			return fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
+	if b.CacheRepository != "" {
+		if why := r.Platform.ImageRepositoryNotAllowed(app.Namespace, b.CacheRepository); why != "" {
+			return stalled(v1alpha1.ReasonBuildNotAllowed, "spec.build.cacheRepository: "+why)
 		}
 	}
-	return nil
+	if err := r.checkBuildTemplate(ctx, app, ref); err != nil {
+		return err
+	}
+	if err := r.checkRegistrySecret(ctx, app); err != nil {
+		return err
+	}
+	return r.checkGitSecret(ctx, app)
 }
 
 // buildSecretsForbidden says why knapp cannot read a build's Secrets in

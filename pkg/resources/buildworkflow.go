@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"strings"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/platform"
@@ -30,7 +32,15 @@ const (
 	BuildParamImageRepository = "image-repository"
 	BuildParamImageTag        = "image-tag"
 	BuildParamRegistrySecret  = "registry-secret"
+	BuildParamGitSecret       = "git-secret"
+	BuildParamBuildArgs       = "build-args"
+	BuildParamCacheRepository = "cache-repository"
 )
+
+// registry-secret, git-secret, build-args and cache-repository are set only
+// when spec.build asks for them, so a custom template without them keeps
+// working for the Apps that do not; knapp refuses to start a build whose
+// template lacks a parameter it sets (UndeclaredBuildParams).
 
 // buildHashLength is how many hex digits of the inputs' hash a build
 // Workflow's name carries.
@@ -47,7 +57,8 @@ type BuildTrigger struct {
 
 // BuildWorkflowName is deterministic per App and build inputs:
 // <app>-b<8 hex digits of sha256 over git url, revision, dockerfile, context,
-// image repository, template ref, registry secret>. The same trigger always
+// image repository, template ref, registry secret, and the git secret,
+// build arguments, cache repository and timeout where set>. The same trigger always
 // gives the same name, so a restart of knapp or a replayed hook never starts
 // the same build twice. What asked for the build (t.Source) is not part of
 // it: a hook for the revision the spec already built is the same build.
@@ -76,6 +87,13 @@ func BuildWorkflowName(app *v1alpha1.App, t BuildTrigger) string {
 		// Each input ends in a NUL, which none can hold, so that moving text
 		// from one input to the next changes the hash.
 		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	// Inputs added later count only when set, each under its name, so the
+	// builds of Apps that do not use them keep their names (an upgrade of
+	// knapp must not rebuild every App).
+	for _, in := range laterBuildInputs(b) {
+		h.Write([]byte(in.name + "=" + in.value))
 		h.Write([]byte{0})
 	}
 	return app.Name + "-b" + hex.EncodeToString(h.Sum(nil))[:buildHashLength]
@@ -122,18 +140,7 @@ func MakeBuildWorkflow(app *v1alpha1.App, t BuildTrigger, cfg platform.Config) *
 	if b.TemplateRef != nil {
 		ref = &wfv1.WorkflowTemplateRef{Name: b.TemplateRef.Name, ClusterScope: b.TemplateRef.ClusterScope}
 	}
-	params := []wfv1.Parameter{
-		buildParam(BuildParamGitURL, b.Git.URL),
-		buildParam(BuildParamGitRevision, revision),
-		buildParam(BuildParamDockerfile, b.DockerfileOrDefault()),
-		buildParam(BuildParamContext, b.ContextOrDefault()),
-		buildParam(BuildParamImageRepository, b.ImageRepository),
-		buildParam(BuildParamImageTag, BuildImageTag(revision)),
-	}
-	if b.RegistrySecretName != "" {
-		params = append(params, buildParam(BuildParamRegistrySecret, b.RegistrySecretName))
-	}
-	return &wfv1.Workflow{
+	wf := &wfv1.Workflow{
 		TypeMeta: metav1.TypeMeta{APIVersion: wfv1.SchemeGroupVersion.String(), Kind: "Workflow"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      BuildWorkflowName(app, t),
@@ -147,9 +154,70 @@ func MakeBuildWorkflow(app *v1alpha1.App, t BuildTrigger, cfg platform.Config) *
 		},
 		Spec: wfv1.WorkflowSpec{
 			WorkflowTemplateRef: ref,
-			Arguments:           wfv1.Arguments{Parameters: params},
+			Arguments:           wfv1.Arguments{Parameters: buildParams(b, revision)},
 		},
 	}
+	if b.Timeout != nil {
+		// The Workflow's own deadline wins over its template's.
+		wf.Spec.ActiveDeadlineSeconds = ptr.To(int64(b.Timeout.Duration.Seconds()))
+	}
+	return wf
+}
+
+// buildParams are the template's parameters for a build of revision; the
+// optional ones only where spec.build sets them. The git Secret goes by
+// name only: its keys never enter the Workflow.
+func buildParams(b *v1alpha1.BuildSpec, revision string) []wfv1.Parameter {
+	params := []wfv1.Parameter{
+		buildParam(BuildParamGitURL, b.Git.URL),
+		buildParam(BuildParamGitRevision, revision),
+		buildParam(BuildParamDockerfile, b.DockerfileOrDefault()),
+		buildParam(BuildParamContext, b.ContextOrDefault()),
+		buildParam(BuildParamImageRepository, b.ImageRepository),
+		buildParam(BuildParamImageTag, BuildImageTag(revision)),
+	}
+	add := func(name, value string) {
+		if value != "" {
+			params = append(params, buildParam(name, value))
+		}
+	}
+	add(BuildParamRegistrySecret, b.RegistrySecretName)
+	add(BuildParamGitSecret, b.Git.SecretName)
+	add(BuildParamBuildArgs, BuildArgsParam(b.BuildArgs))
+	add(BuildParamCacheRepository, b.CacheRepository)
+	return params
+}
+
+// BuildArgsParam is the build-args parameter: NAME=value, one per line
+// (v1alpha1 keeps values to one line), which the template's build step
+// turns into one --build-arg each.
+func BuildArgsParam(args []v1alpha1.BuildArg) string {
+	lines := make([]string, len(args))
+	for i, a := range args {
+		lines[i] = a.Name + "=" + a.Value
+	}
+	return strings.Join(lines, "\n")
+}
+
+type buildInput struct{ name, value string }
+
+// laterBuildInputs are the build inputs added after the first release of
+// the build name's hash, those that are set.
+func laterBuildInputs(b *v1alpha1.BuildSpec) []buildInput {
+	var in []buildInput
+	if b.Git.SecretName != "" {
+		in = append(in, buildInput{"git-secret", b.Git.SecretName})
+	}
+	if len(b.BuildArgs) > 0 {
+		in = append(in, buildInput{"build-args", BuildArgsParam(b.BuildArgs)})
+	}
+	if b.CacheRepository != "" {
+		in = append(in, buildInput{"cache-repository", b.CacheRepository})
+	}
+	if b.Timeout != nil {
+		in = append(in, buildInput{"timeout", b.Timeout.Duration.String()})
+	}
+	return in
 }
 
 func buildParam(name, value string) wfv1.Parameter {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/argoproj/argo-workflows/v3/workflow/templateresolution"
@@ -45,6 +46,10 @@ func withBuild(mutate ...func(*v1alpha1.BuildSpec)) appOption {
 
 const commit = "3f7c2a9e41b05d6c8e9f0a1b2c3d4e5f60718293"
 
+// pinnedBuildName is the build name of newApp(withBuild()) since knapp's
+// first build release.
+const pinnedBuildName = "shop-bebffb3ca"
+
 func TestMakeBuildWorkflowGolden(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -71,6 +76,18 @@ func TestMakeBuildWorkflowGolden(t *testing.T) {
 			})),
 			trigger: func(*v1alpha1.App) BuildTrigger {
 				return BuildTrigger{Revision: commit, Source: BuildTriggerHook}
+			},
+		},
+		{
+			name: "build-private-args-cache-timeout",
+			app: newApp(withBuild(func(b *v1alpha1.BuildSpec) {
+				b.Git = v1alpha1.GitSource{URL: "ssh://git@git.example.com/team-a/shop.git", SecretName: "shop-deploy-key"}
+				b.BuildArgs = []v1alpha1.BuildArg{{Name: "GO_VERSION", Value: "1.26"}, {Name: "GREETING", Value: `hello "world" $(id)`}}
+				b.CacheRepository = "registry.example.com/team-a/shop-cache"
+				b.Timeout = &metav1.Duration{Duration: 20 * time.Minute}
+			})),
+			trigger: func(app *v1alpha1.App) BuildTrigger {
+				return BuildTrigger{Revision: app.Spec.Build.GitRevision(), Source: BuildTriggerSpec}
 			},
 		},
 	}
@@ -156,7 +173,8 @@ func TestBuildTemplateContract(t *testing.T) {
 		params[p.Name] = &spec.Arguments.Parameters[i]
 	}
 	for _, name := range []string{BuildParamGitURL, BuildParamGitRevision, BuildParamDockerfile, BuildParamContext,
-		BuildParamImageRepository, BuildParamImageTag, BuildParamRegistrySecret, "git-image", "builder-image"} {
+		BuildParamImageRepository, BuildParamImageTag, BuildParamRegistrySecret, BuildParamGitSecret, BuildParamBuildArgs,
+		BuildParamCacheRepository, "git-image", "builder-image"} {
 		if params[name] == nil {
 			t.Errorf("template has no parameter %s", name)
 		}
@@ -205,8 +223,20 @@ func TestBuildTemplateContract(t *testing.T) {
 	if digest == nil || digest.ValueFrom == nil || digest.ValueFrom.Path == "" {
 		t.Fatalf("entrypoint has no output parameter with globalName %s read from a file", DigestParameter)
 	}
-	if !strings.Contains(strings.Join(build.Container.Args, " "), "--digest-file="+digest.ValueFrom.Path) {
+	if !strings.Contains(strings.Join(build.Container.Args, " "), `"--digest-file=$WORKSPACE/digest"`) ||
+		envValue(*build.Container, "WORKSPACE")+"/digest" != digest.ValueFrom.Path {
 		t.Errorf("kaniko does not write the digest to %s, where the output parameter reads it", digest.ValueFrom.Path)
+	}
+	// The git credentials reach the clone step alone: never the builder,
+	// which runs the Dockerfile's commands.
+	for _, c := range append([]corev1.Container{*build.Container}, initContainers(build)...) {
+		mounted := false
+		for _, m := range c.VolumeMounts {
+			mounted = mounted || m.Name == "git-credentials"
+		}
+		if mounted != (c.Name == "clone") {
+			t.Errorf("container %q mounts the git credentials: %v (only the clone step may)", c.Name, mounted)
+		}
 	}
 	for _, c := range append([]corev1.Container{*build.Container}, initContainers(build)...) {
 		if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() {
@@ -224,6 +254,15 @@ func TestBuildTemplateContract(t *testing.T) {
 			t.Errorf("init container %s must run as non-root without privilege escalation", c.Name)
 		}
 	}
+}
+
+func envValue(c corev1.Container, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
 }
 
 func initContainers(tmpl *wfv1.Template) []corev1.Container {
@@ -399,6 +438,12 @@ func TestBuildWorkflowName(t *testing.T) {
 	if name != BuildWorkflowName(newApp(withBuild()), spec) {
 		t.Fatal("BuildWorkflowName is not deterministic")
 	}
+	// Pinned: a change of the hash renames every App's build, and knapp
+	// would build them all again after an upgrade. Fields added later
+	// count only when set, so this name never changes.
+	if name != pinnedBuildName {
+		t.Errorf("the build of the base App is %s, was %s: knapp would rebuild every App after an upgrade", name, pinnedBuildName)
+	}
 	if !strings.HasPrefix(name, "shop-b") || len(name) != len("shop-b")+8 || strings.Trim(name[len("shop-b"):], "0123456789abcdef") != "" {
 		t.Errorf("name %q, want shop-b<8 hex digits>", name)
 	}
@@ -426,6 +471,11 @@ func TestBuildWorkflowName(t *testing.T) {
 			b.TemplateRef = &v1alpha1.TemplateRef{Name: "knapp-build", ClusterScope: true}
 		})),
 		"secret": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.RegistrySecretName = "registry-push" })),
+		"git-secret": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Git.SecretName = "git-token" })),
+		"build-args": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "1"}} })),
+		"build-args-value": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "2"}} })),
+		"cache": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.CacheRepository = "registry.example.com/team-a/cache" })),
+		"timeout": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Timeout = &metav1.Duration{Duration: time.Hour} })),
 		// Text moved from one input to the next must not give the same hash.
 		"shifted": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Dockerfile, b.Context = "Dockerfile.", "" })),
 	} {
@@ -477,5 +527,70 @@ func TestBuildImageTag(t *testing.T) {
 		if len(got) > 128 || got[0] == '.' || got[0] == '-' || strings.Trim(got, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != "" {
 			t.Errorf("BuildImageTag(%q) = %q is not a valid tag", rev, got)
 		}
+	}
+}
+
+func TestMakeBuildWorkflowOptionalInputs(t *testing.T) {
+	app := newApp(withBuild(func(b *v1alpha1.BuildSpec) {
+		b.Git.SecretName = "git-token"
+		b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "x y"}, {Name: "B"}}
+		b.CacheRepository = "registry.example.com/team-a/cache"
+		b.Timeout = &metav1.Duration{Duration: 90 * time.Minute}
+	}))
+	wf := MakeBuildWorkflow(app, BuildTrigger{Source: BuildTriggerSpec}, platform.Default())
+	for name, want := range map[string]string{
+		BuildParamGitSecret:       "git-token",
+		BuildParamBuildArgs:       "A=x y\nB=",
+		BuildParamCacheRepository: "registry.example.com/team-a/cache",
+	} {
+		if p := wf.Spec.Arguments.GetParameterByName(name); p == nil || p.Value.String() != want {
+			t.Errorf("parameter %s = %v, want %q", name, p, want)
+		}
+	}
+	if d := wf.Spec.ActiveDeadlineSeconds; d == nil || *d != 5400 {
+		t.Errorf("activeDeadlineSeconds = %v, want 5400 (spec.build.timeout 90m)", d)
+	}
+	// Unset, they are not parameters at all: a template without them still
+	// serves such Apps, and the template's own deadline applies.
+	plain := MakeBuildWorkflow(newApp(withBuild()), BuildTrigger{Source: BuildTriggerSpec}, platform.Default())
+	for _, name := range []string{BuildParamGitSecret, BuildParamBuildArgs, BuildParamCacheRepository} {
+		if p := plain.Spec.Arguments.GetParameterByName(name); p != nil {
+			t.Errorf("parameter %s set without its field: %v", name, p)
+		}
+	}
+	if plain.Spec.ActiveDeadlineSeconds != nil {
+		t.Errorf("activeDeadlineSeconds set without spec.build.timeout")
+	}
+	newTemplateGetters(t).assertArgoAccepts(t, wf)
+}
+
+func TestUndeclaredBuildParams(t *testing.T) {
+	declared := newTemplateGetters(t).cluster["knapp-build"].Spec.Arguments.Parameters
+	app := newApp(withBuild(func(b *v1alpha1.BuildSpec) {
+		b.Git.SecretName = "git-token"
+		b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "1"}}
+		b.CacheRepository = "registry.example.com/team-a/cache"
+		b.RegistrySecretName = "push"
+	}))
+	if missing := UndeclaredBuildParams(app, declared); len(missing) != 0 {
+		t.Errorf("the platform's template lacks %v", missing)
+	}
+	// A template from before build arguments: fine for an App without them,
+	// refused with the parameter and its field for one with them.
+	var old []wfv1.Parameter
+	for _, p := range declared {
+		if p.Name != BuildParamBuildArgs {
+			old = append(old, p)
+		}
+	}
+	if missing := UndeclaredBuildParams(newApp(withBuild()), old); len(missing) != 0 {
+		t.Errorf("an App without build arguments needs %v", missing)
+	}
+	missing := UndeclaredBuildParams(app, old)
+	if fmt.Sprint(missing) != "[build-args]" {
+		t.Fatalf("missing = %v, want [build-args]", missing)
+	}
+	if got := BuildParamFields(missing); got != "build-args from spec.build.buildArgs" {
+		t.Errorf("BuildParamFields = %q", got)
 	}
 }

@@ -121,6 +121,12 @@ func (v Validator) buildErrors(old, app *v1alpha1.App) field.ErrorList {
 			errs = append(errs, field.Invalid(p.Child("imageRepository"), b.ImageRepository, why))
 		}
 	}
+	if b.CacheRepository != "" && (old == nil || oldB.CacheRepository != b.CacheRepository) {
+		// The build pushes its layer cache there: the same policy.
+		if why := v.Platform.ImageRepositoryNotAllowed(app.Namespace, b.CacheRepository); why != "" {
+			errs = append(errs, field.Invalid(p.Child("cacheRepository"), b.CacheRepository, why))
+		}
+	}
 	return errs
 }
 
