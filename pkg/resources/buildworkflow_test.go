@@ -470,12 +470,12 @@ func TestBuildWorkflowName(t *testing.T) {
 		"cluster-template": newApp(withBuild(func(b *v1alpha1.BuildSpec) {
 			b.TemplateRef = &v1alpha1.TemplateRef{Name: "knapp-build", ClusterScope: true}
 		})),
-		"secret": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.RegistrySecretName = "registry-push" })),
-		"git-secret": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Git.SecretName = "git-token" })),
-		"build-args": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "1"}} })),
+		"secret":           newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.RegistrySecretName = "registry-push" })),
+		"git-secret":       newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Git.SecretName = "git-token" })),
+		"build-args":       newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "1"}} })),
 		"build-args-value": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.BuildArgs = []v1alpha1.BuildArg{{Name: "A", Value: "2"}} })),
-		"cache": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.CacheRepository = "registry.example.com/team-a/cache" })),
-		"timeout": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Timeout = &metav1.Duration{Duration: time.Hour} })),
+		"cache":            newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.CacheRepository = "registry.example.com/team-a/cache" })),
+		"timeout":          newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Timeout = &metav1.Duration{Duration: time.Hour} })),
 		// Text moved from one input to the next must not give the same hash.
 		"shifted": newApp(withBuild(func(b *v1alpha1.BuildSpec) { b.Dockerfile, b.Context = "Dockerfile.", "" })),
 	} {
