@@ -2,12 +2,16 @@ package integration
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +20,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/pkg/resources"
 	"knapp.dev/knapp/test/testenv"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -180,25 +185,51 @@ func TestBuildWithInvalidDigestDeploysNothing(t *testing.T) {
 func TestBuildPrerequisitesAreReported(t *testing.T) {
 	t.Parallel()
 	installBuildTemplate(t)
+	sshKey := map[string][]byte{"ssh-privatekey": []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nKEY\n")}
 	tests := []struct {
 		name       string
+		objects    func(ns string) []client.Object
 		edit       func(*v1alpha1.App)
 		wantReason string
 		wantText   []string
 	}{
-		{"template does not exist", func(a *v1alpha1.App) {
+		{"template does not exist", nil, func(a *v1alpha1.App) {
 			a.Spec.Build.TemplateRef = &v1alpha1.TemplateRef{Name: "no-such-template"}
 		}, "TemplateNotFound", []string{"WorkflowTemplate", "no-such-template"}},
-		{"registry secret does not exist", func(a *v1alpha1.App) {
+		{"registry secret does not exist", nil, func(a *v1alpha1.App) {
 			a.Spec.Build.RegistrySecretName = "no-such-secret"
 		}, "SecretNotFound", []string{"spec.build.registrySecretName", "no-such-secret"}},
-		{"malformed git url", func(a *v1alpha1.App) {
+		{"malformed git url", nil, func(a *v1alpha1.App) {
 			a.Spec.Build.Git.URL = "git.example.com shop"
 		}, v1alpha1.ReasonInvalidSpec, []string{"spec.build.git.url"}},
+		{"git secret does not exist", nil, func(a *v1alpha1.App) {
+			a.Spec.Build.Git.SecretName = "no-such-key"
+		}, v1alpha1.ReasonSecretNotFound, []string{"spec.build.git.secretName", "no-such-key"}},
+		{"ssh key without known_hosts", func(ns string) []client.Object {
+			return []client.Object{gitSecret(ns, "deploy-key", corev1.SecretTypeSSHAuth, sshKey)}
+		}, func(a *v1alpha1.App) {
+			a.Spec.Build.Git = v1alpha1.GitSource{URL: "git@git.example.com:team-a/shop.git", SecretName: "deploy-key"}
+		}, v1alpha1.ReasonGitSecretInvalid, []string{"spec.build.git.secretName", "deploy-key", "no key known_hosts"}},
+		{"token for an ssh URL", func(ns string) []client.Object {
+			return []client.Object{gitSecret(ns, "git-token", corev1.SecretTypeBasicAuth, map[string][]byte{"username": []byte("ci"), "password": []byte("t")})}
+		}, func(a *v1alpha1.App) {
+			a.Spec.Build.Git = v1alpha1.GitSource{URL: "ssh://git@git.example.com/team-a/shop.git", SecretName: "git-token"}
+		}, v1alpha1.ReasonGitSecretInvalid, []string{"git-token", "kubernetes.io/ssh-auth"}},
+		{"template without build-args", func(ns string) []client.Object {
+			return []client.Object{templateWithout(t, ns, "old-build", resources.BuildParamBuildArgs)}
+		}, func(a *v1alpha1.App) {
+			a.Spec.Build.TemplateRef = &v1alpha1.TemplateRef{Name: "old-build"}
+			a.Spec.Build.BuildArgs = []v1alpha1.BuildArg{{Name: "GO_VERSION", Value: "1.26"}}
+		}, v1alpha1.ReasonTemplateIncompatible, []string{"old-build", "build-args from spec.build.buildArgs"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := newNamespace(t, nil)
+			if tc.objects != nil {
+				for _, obj := range tc.objects(ns) {
+					create(t, obj)
+				}
+			}
 			a := newApp(ns, "shop", withBuild("main"), tc.edit)
 			create(t, a)
 			got := waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionBuildSucceeded, metav1.ConditionFalse, tc.wantReason))
@@ -220,4 +251,72 @@ func otherBuild(builds []wfv1.Workflow, name string) wfv1.Workflow {
 		}
 	}
 	return wfv1.Workflow{}
+}
+
+func gitSecret(ns, name string, typ corev1.SecretType, data map[string][]byte) *corev1.Secret {
+	return &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Type: typ, Data: data}
+}
+
+// templateWithout is the platform's template as a WorkflowTemplate in ns,
+// without the parameter param (a template from before it).
+func templateWithout(t *testing.T, ns, name, param string) *wfv1.WorkflowTemplate {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "config", "build", "knapp-build.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cwft := &wfv1.ClusterWorkflowTemplate{}
+	if err := yaml.UnmarshalStrict(data, cwft); err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &wfv1.WorkflowTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: cwft.Spec}
+	params := tmpl.Spec.Arguments.Parameters[:0:0]
+	for _, p := range tmpl.Spec.Arguments.Parameters {
+		if p.Name != param {
+			params = append(params, p)
+		}
+	}
+	tmpl.Spec.Arguments.Parameters = params
+	return tmpl
+}
+
+// A private repository: the build starts once its Secret holds what the URL
+// needs, and the Workflow names the Secret, never its keys.
+func TestBuildFromPrivateRepository(t *testing.T) {
+	t.Parallel()
+	installBuildTemplate(t)
+	ns := newNamespace(t, nil)
+	const key, hosts = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE-private\n", "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost"
+	create(t, gitSecret(ns, "deploy-key", corev1.SecretTypeSSHAuth, map[string][]byte{"ssh-privatekey": []byte(key), "known_hosts": []byte(hosts)}))
+	a := newApp(ns, "shop", withBuild("main"), func(a *v1alpha1.App) {
+		a.Spec.Build.Git = v1alpha1.GitSource{URL: "git@git.example.com:team-a/shop.git", SecretName: "deploy-key"}
+		a.Spec.Build.BuildArgs = []v1alpha1.BuildArg{{Name: "GO_VERSION", Value: "1.26"}}
+		a.Spec.Build.CacheRepository = "registry.example.com/team-a/shop-cache"
+		a.Spec.Build.Timeout = &metav1.Duration{Duration: 20 * time.Minute}
+	})
+	create(t, a)
+	wf := waitForBuilds(t, a, 1)[0]
+	for name, want := range map[string]string{
+		resources.BuildParamGitSecret:       "deploy-key",
+		resources.BuildParamBuildArgs:       "GO_VERSION=1.26",
+		resources.BuildParamCacheRepository: "registry.example.com/team-a/shop-cache",
+	} {
+		if p := wf.Spec.Arguments.GetParameterByName(name); p == nil || p.Value.String() != want {
+			t.Errorf("parameter %s = %v, want %q", name, p, want)
+		}
+	}
+	if d := wf.Spec.ActiveDeadlineSeconds; d == nil || *d != 1200 {
+		t.Errorf("activeDeadlineSeconds = %v, want 1200", d)
+	}
+	raw, err := json.Marshal(wf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "b3BlbnNzaC1rZXktdjE") || strings.Contains(string(raw), "AAAAIhost") {
+		t.Errorf("the Workflow carries the Secret's keys: %s", raw)
+	}
 }
