@@ -19,6 +19,7 @@ import (
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/resources"
 	"knapp.dev/knapp/test/testenv"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
@@ -88,6 +89,14 @@ func TestSamplesAreReconciled(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForBuilds(t, api, 1)
+	reports := &v1alpha1.App{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: "team-c", Name: "reports"}, reports); err != nil {
+		t.Fatal(err)
+	}
+	// The private build started: its deploy key passed knapp's check.
+	if p := waitForBuilds(t, reports, 1)[0].Spec.Arguments.GetParameterByName(resources.BuildParamGitSecret); p == nil || p.Value.String() != "reports-deploy-key" {
+		t.Errorf("reports' build has git-secret %v, want reports-deploy-key", p)
+	}
 	web := waitForService(t, client.ObjectKey{Namespace: "team-b", Name: "web"}, anyService)
 	if web.Spec.Template.Labels[v1alpha1.LabelLogs] != "true" {
 		t.Errorf("web's revision template lacks %s=true, the pod webhook's selector", v1alpha1.LabelLogs)
