@@ -63,6 +63,13 @@ type AppTemplate struct {
 	// +kubebuilder:validation:MaxItems=10
 	Containers []Container `json:"containers,omitempty"`
 
+	// InitContainers run one after the other, each to completion, before
+	// the containers start, such as a schema migration (Knative's
+	// kubernetes.podspec-init-containers flag). Each names its image.
+	// +optional
+	// +kubebuilder:validation:MaxItems=10
+	InitContainers []Container `json:"initContainers,omitempty"`
+
 	// Labels of the pods, besides knapp's. Keys under knapp.dev/,
 	// serving.knative.dev/, autoscaling.knative.dev/, features.knative.dev/
 	// and networking.knative.dev/ are knapp's and Knative's, and refused.
@@ -104,6 +111,11 @@ type AppTemplate struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=32
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+
+	// Affinity places the pods by node labels and by the other pods on a
+	// node or in a zone (Knative's kubernetes.podspec-affinity flag).
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
 
 	// PriorityClassName of the pods (Knative's
 	// kubernetes.podspec-priorityclassname flag).

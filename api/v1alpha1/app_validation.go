@@ -101,6 +101,20 @@ func validateTemplate(t *AppTemplate, p *field.Path) field.ErrorList {
 		}
 		errs = append(errs, validatePodRules(c, ip)...)
 	}
+	for i := range t.InitContainers {
+		c, ip := &t.InitContainers[i], p.Child("initContainers").Index(i)
+		errs = append(errs, ValidateInitContainerImage(c, ip.Child("image"))...)
+		if c.Name != "" {
+			np := ip.Child("name")
+			if names[c.Name] {
+				e := field.Duplicate(np, c.Name)
+				e.Detail = "container names must be unique within the App, init containers included"
+				errs = append(errs, e)
+			}
+			names[c.Name] = true
+		}
+		errs = append(errs, validatePodRules(c, ip)...)
+	}
 	errs = append(errs, validatePodMetadata(t, p)...)
 	errs = append(errs, validateVolumes(t, p)...)
 	if sa := t.ServiceAccountName; sa != "" {
@@ -153,6 +167,15 @@ func validatePodRules(c *Container, p *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// ValidateInitContainerImage: an init container names its image; it is
+// never the built one.
+func ValidateInitContainerImage(c *Container, p *field.Path) field.ErrorList {
+	if c.Image == "" {
+		return field.ErrorList{field.Required(p, "an init container names its image, such as registry.example.com/team/migrate:1.0")}
+	}
+	return ValidateImage(c.Image, p)
 }
 
 // ValidateContainerImage is the image rule of container i: the first runs

@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"encoding/json"
 	"os"
 	"slices"
 	"testing"
@@ -92,5 +93,23 @@ func TestPrinterColumnsAnswerTheUsualQuestions(t *testing.T) {
 	}
 	if !slices.Contains(crd.Spec.Names.ShortNames, "knapp") {
 		t.Errorf("short names %v, want knapp", crd.Spec.Names.ShortNames)
+	}
+}
+
+// kubectl apply (client-side, as Argo CD applies by default) keeps the
+// whole object as compact JSON in the annotation
+// kubectl.kubernetes.io/last-applied-configuration, and the apiserver
+// refuses annotations above 256 KiB in all: a CRD past that installs only
+// with server-side apply or create.
+func TestCRDFitsKubectlApply(t *testing.T) {
+	data, err := json.Marshal(loadCRD(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 256 << 10
+	t.Logf("the CRD is %d bytes as JSON, %.0f%% of kubectl apply's %d", len(data), 100*float64(len(data))/limit, limit)
+	// A tenth kept free for the annotation's other keys and future fields.
+	if len(data) > limit*9/10 {
+		t.Errorf("the CRD is %d bytes as JSON: kubectl apply stores it in an annotation of at most %d bytes", len(data), limit)
 	}
 }

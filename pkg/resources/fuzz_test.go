@@ -133,14 +133,21 @@ func FuzzBuilders(f *testing.F) {
 
 // clusterLimits is Knative's default install with what a cluster may
 // enable or raise: longer request timeouts, probes in sidecars, environment
-// variables from the pod's fields.
-func clusterLimits(f *testing.F) *servingconfig.Config {
+// variables from the pod's fields, and every PodSpec field behind a flag
+// that an App can set.
+func clusterLimits(tb testing.TB) *servingconfig.Config {
+	features := map[string]string{"multi-container-probing": "enabled"}
+	for _, flag := range []string{"fieldref", "affinity", "init-containers", "tolerations", "nodeselector", "priorityclassname",
+		"runtimeclassname", "topologyspreadconstraints", "schedulername", "dnspolicy", "dnsconfig", "hostaliases",
+		"persistent-volume-claim", "persistent-volume-write", "securitycontext"} {
+		features["kubernetes.podspec-"+flag] = "enabled"
+	}
 	cfg, err := knativeconfig.FromData(map[string]map[string]string{
 		"config-defaults": {"max-revision-timeout-seconds": "3600"},
-		"config-features": {"multi-container-probing": "enabled", "kubernetes.podspec-fieldref": "enabled"},
+		"config-features": features,
 	})
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	return cfg
 }

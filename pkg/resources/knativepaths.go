@@ -281,6 +281,8 @@ var knativeFlags = []struct {
 	// The PodSpec fields Knative's config-features gates (knative.dev/serving
 	// pkg/apis/config/features.go), by the App field they come from.
 	{"spec.template.tolerations", "kubernetes.podspec-tolerations"},
+	{"spec.template.affinity", "kubernetes.podspec-affinity"},
+	{"spec.template.initContainers", "kubernetes.podspec-init-containers"},
 	{"spec.template.nodeSelector", "kubernetes.podspec-nodeselector"},
 	{"spec.template.priorityClassName", "kubernetes.podspec-priorityclassname"},
 	{"spec.template.runtimeClassName", "kubernetes.podspec-runtimeclassname"},

@@ -320,3 +320,31 @@ func TestRevisionNameFollowsTemplateContent(t *testing.T) {
 		t.Errorf("the environment's minScale is in the template, yet the name stayed %s", n)
 	}
 }
+
+// Fields behind Knative's flags reach the Service as set, and Knative's
+// own validation accepts it with the flags on.
+func TestMakeKnativeServiceFlaggedPodFields(t *testing.T) {
+	app := newApp(func(a *v1alpha1.App) {
+		a.Spec.Template.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
+				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "topology.kubernetes.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-west-1a"}}}}}}}}
+		a.Spec.Template.Tolerations = []corev1.Toleration{{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "shop", Effect: corev1.TaintEffectNoSchedule}}
+		a.Spec.Template.InitContainers = []v1alpha1.Container{{Name: "migrate", Image: "registry.example.com/team-a/shop-migrate:1.4.2", Args: []string{"up"}}}
+	})
+	ksvc, err := buildService(app, serviceInputs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertGolden(t, "flagged-pod-fields", ksvc)
+	on, err := knativeconfig.FromData(map[string]map[string]string{"config-features": {
+		"kubernetes.podspec-affinity": "enabled", "kubernetes.podspec-tolerations": "enabled", "kubernetes.podspec-init-containers": "enabled"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DefaultAndValidate(context.Background(), on, app, ksvc); err != nil {
+		t.Errorf("Knative refuses the Service with the flags on: %v", err)
+	}
+	if _, err := DefaultAndValidate(context.Background(), knativeconfig.Default(), app, ksvc); err == nil {
+		t.Error("Knative accepts the Service with the flags off; the test proves nothing")
+	}
+}

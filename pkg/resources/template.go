@@ -27,6 +27,10 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 	if err != nil {
 		return servingv1.RevisionTemplateSpec{}, err
 	}
+	initContainers, err := makeInitContainers(app)
+	if err != nil {
+		return servingv1.RevisionTemplateSpec{}, err
+	}
 	t := &app.Spec.Template
 	// The App's own keys first: knapp's win (reserved prefixes are refused
 	// by validation anyway).
@@ -54,6 +58,8 @@ func MakeRevisionTemplate(app *v1alpha1.App, env platform.Environment, builtImag
 			PodSpec: corev1.PodSpec{
 				ServiceAccountName: t.ServiceAccountName,
 				Containers:         containers,
+				InitContainers:     initContainers,
+				Affinity:           t.Affinity,
 				Volumes:            makeVolumes(t.Volumes),
 				ImagePullSecrets:   t.ImagePullSecrets,
 				SecurityContext:    t.SecurityContext,
@@ -92,6 +98,20 @@ func contentHash(tmpl servingv1.RevisionTemplateSpec) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// makeInitContainers are the App's init containers; nil without any, so
+// the revision names of Apps without them stay as they were.
+func makeInitContainers(app *v1alpha1.App) ([]corev1.Container, error) {
+	var out []corev1.Container
+	for i, c := range app.Spec.Template.InitContainers {
+		p := field.NewPath("spec", "template", "initContainers").Index(i).Child("image")
+		if errs := v1alpha1.ValidateInitContainerImage(&c, p); len(errs) > 0 {
+			return nil, specErrorFromFieldErrors(errs)
+		}
+		out = append(out, makeContainer(c, c.Image))
+	}
+	return out, nil
 }
 
 func makeContainers(app *v1alpha1.App, builtImage string) ([]corev1.Container, error) {

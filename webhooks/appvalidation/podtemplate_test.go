@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -74,6 +75,20 @@ func TestPodTemplateFollowsKnativesFlags(t *testing.T) {
 		{"dnsConfig", "spec.template.dnsConfig", "kubernetes.podspec-dnsconfig", func(a *v1alpha1.App) {
 			a.Spec.Template.DNSConfig = &corev1.PodDNSConfig{Searches: []string{"corp.example.com"}}
 		}},
+		{"affinity", "spec.template.affinity", "kubernetes.podspec-affinity", func(a *v1alpha1.App) {
+			a.Spec.Template.Affinity = &corev1.Affinity{
+				NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
+					NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{
+						{Key: "topology.kubernetes.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"eu-west-1a", "eu-west-1b"}}}}}}},
+				PodAntiAffinity: &corev1.PodAntiAffinity{PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+					Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{TopologyKey: "kubernetes.io/hostname",
+						LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"knapp.dev/app": "shop"}}}}}},
+			}
+		}},
+		{"initContainers", "spec.template.initContainers", "kubernetes.podspec-init-containers", func(a *v1alpha1.App) {
+			a.Spec.Template.InitContainers = []v1alpha1.Container{{Name: "migrate", Image: "registry.example.com/team-a/shop-migrate:1.4.2",
+				Args: []string{"up"}, VolumeMounts: []corev1.VolumeMount{{Name: "config", MountPath: "/etc/shop", ReadOnly: true}}}}
+		}},
 		{"hostAliases", "spec.template.hostAliases", "kubernetes.podspec-hostaliases", func(a *v1alpha1.App) {
 			a.Spec.Template.HostAliases = []corev1.HostAlias{{IP: "10.1.2.3", Hostnames: []string{"legacy-db"}}}
 		}},
@@ -113,6 +128,13 @@ func TestPodTemplateRulesRefuse(t *testing.T) {
 		{"a scaling annotation by hand", "spec.template.annotations[autoscaling.knative.dev/min-scale]", "set scaling in spec.scaling",
 			func(a *v1alpha1.App) {
 				a.Spec.Template.Annotations = map[string]string{"autoscaling.knative.dev/min-scale": "3"}
+			}},
+		{"an init container without an image", "spec.template.initContainers[0].image", "an init container names its image",
+			func(a *v1alpha1.App) { a.Spec.Template.InitContainers = []v1alpha1.Container{{Name: "migrate"}} }},
+		{"an init container named as a container", "spec.template.initContainers[0].name", "init containers included",
+			func(a *v1alpha1.App) {
+				a.Spec.Template.Containers[0].Name = "shop"
+				a.Spec.Template.InitContainers = []v1alpha1.Container{{Name: "shop", Image: "registry.example.com/team-a/m:1"}}
 			}},
 		{"knapp's logs label", "spec.template.labels[knapp.dev/logs]", "are knapp's and Knative's",
 			func(a *v1alpha1.App) { a.Spec.Template.Labels = map[string]string{"knapp.dev/logs": "true"} }},
