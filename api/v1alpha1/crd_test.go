@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"sort"
+	"strings"
 	"testing"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -111,5 +113,70 @@ func TestCRDFitsKubectlApply(t *testing.T) {
 	// A tenth kept free for the annotation's other keys and future fields.
 	if len(data) > limit*9/10 {
 		t.Errorf("the CRD is %d bytes as JSON: kubectl apply stores it in an annotation of at most %d bytes", len(data), limit)
+	}
+}
+
+// kubernetesTypes are fields of Kubernetes' own types, which the README's
+// App reference documents as a whole (their own fields are Kubernetes').
+var kubernetesTypes = map[string]bool{
+	"env": true, "envFrom": true, "ports": true, "readinessProbe": true, "livenessProbe": true, "startupProbe": true,
+	"resources": true, "volumeMounts": true, "securityContext": true, "labels": true, "annotations": true,
+	"configMap": true, "secret": true, "projected": true, "emptyDir": true, "persistentVolumeClaim": true,
+	"imagePullSecrets": true, "nodeSelector": true, "tolerations": true, "affinity": true,
+	"topologySpreadConstraints": true, "dnsConfig": true, "hostAliases": true, "match": true,
+}
+
+// TestREADMEDocumentsEveryField: the README's App reference has a row for
+// every field of spec, by its path, and none for a field that is gone.
+func TestREADMEDocumentsEveryField(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ref, ok := strings.Cut(string(readme), "### App reference\n")
+	if !ok {
+		t.Fatal("README.md has no section ### App reference")
+	}
+	ref, _, _ = strings.Cut(ref, "\n#")
+	rows := map[string]bool{}
+	for _, line := range strings.Split(ref, "\n") {
+		if path, ok := strings.CutPrefix(line, "| `"); ok {
+			path, _, _ = strings.Cut(path, "`")
+			rows[path] = true
+		}
+	}
+	var fields []string
+	var walk func(s apiextensionsv1.JSONSchemaProps, path string)
+	walk = func(s apiextensionsv1.JSONSchemaProps, path string) {
+		if kubernetesTypes[path[strings.LastIndex(path, ".")+1:]] {
+			fields = append(fields, path)
+			return
+		}
+		if s.Items != nil && s.Items.Schema != nil {
+			path += "[]"
+			s = *s.Items.Schema
+		}
+		if len(s.Properties) == 0 {
+			fields = append(fields, path)
+			return
+		}
+		for name, child := range s.Properties {
+			p := name
+			if path != "" {
+				p = path + "." + name
+			}
+			walk(child, p)
+		}
+	}
+	walk(loadCRD(t).Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"], "")
+	sort.Strings(fields)
+	for _, f := range fields {
+		if !rows[strings.TrimSuffix(f, "[]")] {
+			t.Errorf("README's App reference has no row for %s", f)
+		}
+		delete(rows, strings.TrimSuffix(f, "[]"))
+	}
+	for r := range rows {
+		t.Errorf("README's App reference documents %s, which the CRD does not have", r)
 	}
 }
