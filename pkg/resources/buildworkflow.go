@@ -37,11 +37,6 @@ const (
 	BuildParamCacheRepository = "cache-repository"
 )
 
-// registry-secret, git-secret, build-args and cache-repository are set only
-// when spec.build asks for them, so a custom template without them keeps
-// working for the Apps that do not; knapp refuses to start a build whose
-// template lacks a parameter it sets (UndeclaredBuildParams).
-
 // buildHashLength is how many hex digits of the inputs' hash a build
 // Workflow's name carries.
 const buildHashLength = 8
@@ -58,9 +53,9 @@ type BuildTrigger struct {
 // BuildWorkflowName is deterministic per App and build inputs:
 // <app>-b<8 hex digits of sha256 over git url, revision, dockerfile, context,
 // image repository, template ref, registry secret, and the git secret,
-// build arguments, cache repository and timeout where set>. The same trigger always
-// gives the same name, so a restart of knapp or a replayed hook never starts
-// the same build twice. What asked for the build (t.Source) is not part of
+// build arguments, cache repository and timeout where set>. The same
+// trigger always gives the same name, so a restart of knapp or a replayed
+// hook never starts the same build twice. What asked for the build (t.Source) is not part of
 // it: a hook for the revision the spec already built is the same build.
 // Defaults count as their values, so spelling out dockerfile: Dockerfile
 // changes nothing. For an App name of at most 49 characters (the App CRD's
@@ -164,9 +159,12 @@ func MakeBuildWorkflow(app *v1alpha1.App, t BuildTrigger, cfg platform.Config) *
 	return wf
 }
 
-// buildParams are the template's parameters for a build of revision; the
-// optional ones only where spec.build sets them. The git Secret goes by
-// name only: its keys never enter the Workflow.
+// buildParams are the template's parameters for a build of revision.
+// registry-secret, git-secret, build-args and cache-repository are set only
+// where spec.build asks for them, so a custom template without them keeps
+// working for the Apps that do not (knapp refuses to start a build whose
+// template lacks a parameter it sets: UndeclaredBuildParams). The git
+// Secret goes by name only: its keys never enter the Workflow.
 func buildParams(b *v1alpha1.BuildSpec, revision string) []wfv1.Parameter {
 	params := []wfv1.Parameter{
 		buildParam(BuildParamGitURL, b.Git.URL),
