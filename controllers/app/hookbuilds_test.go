@@ -25,7 +25,7 @@ import (
 // Workflows; patching a Workflow fails with patchErr when it is not nil.
 func hookTestReconciler(t *testing.T, patchErr error, workflows ...wfv1.Workflow) (*Reconciler, client.Client) {
 	t.Helper()
-	tmpl := &wfv1.ClusterWorkflowTemplate{ObjectMeta: metav1.ObjectMeta{Name: platform.Default().BuildTemplate.Name}}
+	tmpl := platformBuildTemplateStub()
 	b := fake.NewClientBuilder().WithScheme(buildTestScheme(t)).WithObjects(tmpl)
 	for i := range workflows {
 		b = b.WithObjects(workflows[i].DeepCopy())
@@ -138,4 +138,16 @@ func TestBuildsReadFailureKeepsTheBuiltImage(t *testing.T) {
 	if c := app.Status.GetCondition(v1alpha1.ConditionBuildSucceeded); c == nil || c.Reason != v1alpha1.ReasonAPIError || c.Status != metav1.ConditionFalse {
 		t.Errorf("BuildSucceeded %+v, want False APIError", c)
 	}
+}
+
+// platformBuildTemplateStub is the platform's build template as knapp sees
+// it: its name and every parameter a build sets.
+func platformBuildTemplateStub() *wfv1.ClusterWorkflowTemplate {
+	tmpl := &wfv1.ClusterWorkflowTemplate{ObjectMeta: metav1.ObjectMeta{Name: platform.Default().BuildTemplate.Name}}
+	for _, name := range []string{resources.BuildParamGitURL, resources.BuildParamGitRevision, resources.BuildParamDockerfile,
+		resources.BuildParamContext, resources.BuildParamImageRepository, resources.BuildParamImageTag, resources.BuildParamRegistrySecret,
+		resources.BuildParamGitSecret, resources.BuildParamBuildArgs, resources.BuildParamCacheRepository} {
+		tmpl.Spec.Arguments.Parameters = append(tmpl.Spec.Arguments.Parameters, wfv1.Parameter{Name: name})
+	}
+	return tmpl
 }

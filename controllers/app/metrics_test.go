@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -172,7 +171,7 @@ func TestStartBuildIsCounted(t *testing.T) {
 	ctx := context.Background()
 	app := buildTestApp("main")
 	c := buildTestClient(t, nil)
-	tmpl := &wfv1.ClusterWorkflowTemplate{ObjectMeta: metav1.ObjectMeta{Name: platform.Default().BuildTemplate.Name}}
+	tmpl := platformBuildTemplateStub()
 	if err := c.Create(ctx, tmpl); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -103,7 +104,7 @@ func TestBuildTemplateMatchesConfig(t *testing.T) {
 	if !equality.Semantic.DeepEqual(got.Spec, want.Spec) {
 		t.Error("the rendered ClusterWorkflowTemplate's spec differs from config/build/knapp-build.yaml: run make manifests (hack/chart-sync.sh)")
 	}
-	if c := got.Spec.Templates[0].Container; c == nil || !slices.Contains(c.Args, "--destination={{workflow.parameters.image-repository}}:{{workflow.parameters.image-tag}}") {
+	if c := got.Spec.Templates[0].Container; c == nil || !slices.Contains(c.Env, corev1.EnvVar{Name: "IMAGE_REPOSITORY", Value: "{{workflow.parameters.image-repository}}"}) {
 		t.Errorf("Argo's parameter references do not survive: %+v", c)
 	}
 	checkAddedMetadata(t, got.ObjectMeta, want.ObjectMeta, nil)
