@@ -92,6 +92,10 @@ const ReasonHostNotAllowed = "HostNotAllowed"
 // either.
 const ReasonHostServedElsewhere = "HostServedElsewhere"
 
+// ReasonPullSecretNotFound (ServiceReady): a Secret of
+// spec.template.imagePullSecrets does not exist.
+const ReasonPullSecretNotFound = "PullSecretNotFound"
+
 // Reasons of BuildSucceeded.
 const (
 	// ReasonBuildSucceeded: the newest build pushed its image.

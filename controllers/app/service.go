@@ -31,10 +31,20 @@ func checkServiceOwner(_ context.Context, s *state) (outcome, error) {
 }
 
 // reconcileService makes the App's Knative Service match the App and
-// reports Knative's view of it. A spec that cannot work is reported and
-// waits for the App to change; what a retry can fix (the API refused a
-// read or write) is retried.
+// reports Knative's view of it, and what it knows of the image pull
+// Secrets. A spec that cannot work is reported and waits for the App to
+// change; what a retry can fix (the API refused a read or write) is
+// retried.
 func (r *Reconciler) reconcileService(ctx context.Context, s *state) (outcome, error) {
+	o, err := r.applyService(ctx, s)
+	if err != nil {
+		return o, err
+	}
+	return r.withPullSecrets(ctx, s.app, o)
+}
+
+// applyService writes the Knative Service the App asks for.
+func (r *Reconciler) applyService(ctx context.Context, s *state) (outcome, error) {
 	app, existing := s.app, s.observed.service
 	want := resources.MakeKnativeService(app, s.desired.template, s.desired.plan, resources.ServiceRouting{
 		HoldsHost:    s.holdsHost,

@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"fmt"
+	corev1 "k8s.io/api/core/v1"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -192,6 +194,33 @@ func TestLogsReadyFollowsPodSecurity(t *testing.T) {
 	waitForApp(t, key, func(a *v1alpha1.App) error {
 		if a.Status.GetCondition(v1alpha1.ConditionLogsReady) != nil {
 			return errorf("LogsReady still reported: %+v", a.Status.Conditions)
+		}
+		return nil
+	})
+}
+
+// An image pull Secret that does not exist is named in ServiceReady (the
+// kubelet would pull without it and fail, over and over); once it exists
+// the App goes on by itself (retried with backoff: nothing watches Secrets).
+func TestMissingPullSecretIsNamed(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t, nil)
+	a := newApp(ns, "payments", func(a *v1alpha1.App) {
+		a.Spec.Template.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "registry-pull"}}
+	})
+	create(t, a)
+	got := waitForApp(t, client.ObjectKeyFromObject(a), conditionIs(v1alpha1.ConditionServiceReady, metav1.ConditionFalse, v1alpha1.ReasonPullSecretNotFound))
+	if msg := got.Status.GetCondition(v1alpha1.ConditionServiceReady).Message; !contains(msg, "spec.template.imagePullSecrets[0] registry-pull", ns) {
+		t.Errorf("message %q should name the field, the Secret and the namespace", msg)
+	}
+	// The Knative Service is made all the same: the image may be public.
+	waitForService(t, client.ObjectKeyFromObject(a), anyService)
+
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "registry-pull"}, Type: corev1.SecretTypeDockerConfigJson,
+		StringData: map[string]string{corev1.DockerConfigJsonKey: `{"auths":{}}`}})
+	waitForApp(t, client.ObjectKeyFromObject(a), func(a *v1alpha1.App) error {
+		if c := a.Status.GetCondition(v1alpha1.ConditionServiceReady); c == nil || c.Reason == v1alpha1.ReasonPullSecretNotFound {
+			return fmt.Errorf("ServiceReady is %+v", c)
 		}
 		return nil
 	})
