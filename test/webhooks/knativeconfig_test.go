@@ -2,15 +2,18 @@ package webhooks_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/test/testenv"
 )
 
 // The App webhook checks an App under the cluster's own Knative flags, read
@@ -47,14 +50,28 @@ func TestAppWebhookReadsTheClusterKnativeFlags(t *testing.T) {
 		}
 	}
 
-	features := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Namespace: knativeNS, Name: "config-features"},
-		Data:       map[string]string{"kubernetes.podspec-fieldref": "enabled", "kubernetes.podspec-tolerations": "enabled"},
+	// The scheduling sample: refused naming each flag while they are off,
+	// admitted once the sample's config-features is applied.
+	settlement := schedulingSample(t, "settlement.yaml")[0]
+	settlement.SetNamespace(ns)
+	err = k8s.Create(ctx, settlement.DeepCopy())
+	for _, flag := range []string{"tolerations", "nodeselector", "affinity", "init-containers", "fieldref"} {
+		if want := "kubernetes.podspec-" + flag + " is disabled in config-features"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("the settlement sample with Knative's defaults: want %q, got %v", want, err)
+		}
+	}
+
+	features := schedulingSample(t, "knative-features.yaml")[0]
+	if features.GetKind() != "ConfigMap" || features.GetNamespace() != knativeNS || features.GetName() != "config-features" {
+		t.Fatalf("knative-features.yaml holds %s %s/%s, want ConfigMap %s/config-features", features.GetKind(), features.GetNamespace(), features.GetName(), knativeNS)
 	}
 	create(t, features)
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), features) })
 	if err := k8s.Create(ctx, app("on")); err != nil {
 		t.Fatalf("with the flag on: %v", err)
+	}
+	if err := k8s.Create(ctx, settlement); err != nil {
+		t.Errorf("the settlement sample with its flags on: %v", err)
 	}
 
 	// A config map Knative cannot parse: Knative would refuse the Service
@@ -69,4 +86,18 @@ func TestAppWebhookReadsTheClusterKnativeFlags(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "knative-serving/config-defaults") {
 		t.Fatalf("with config-defaults unparseable: want a refusal naming the config map, got %v", err)
 	}
+}
+
+// schedulingSample reads a file of config/samples/scheduling.
+func schedulingSample(t *testing.T, name string) []*unstructured.Unstructured {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := testenv.ReadObjects(filepath.Join(root, "config", "samples", "scheduling", name))
+	if err != nil || len(objs) == 0 {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return objs
 }
