@@ -34,6 +34,14 @@ const (
 // from config/build, once: Argo's real CRD must accept it.
 func installBuildTemplate(t *testing.T) {
 	t.Helper()
+	if err := k8s.Create(context.Background(), readBuildTemplate(t)); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("the apiserver refused the build template: %v", err)
+	}
+}
+
+// readBuildTemplate is config/build/knapp-build.yaml, strictly decoded.
+func readBuildTemplate(t *testing.T) *wfv1.ClusterWorkflowTemplate {
+	t.Helper()
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -46,9 +54,7 @@ func installBuildTemplate(t *testing.T) {
 	if err := yaml.UnmarshalStrict(data, tmpl); err != nil {
 		t.Fatalf("config/build/knapp-build.yaml: %v", err)
 	}
-	if err := k8s.Create(context.Background(), tmpl); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("the apiserver refused the build template: %v", err)
-	}
+	return tmpl
 }
 
 func withBuild(revision string) func(*v1alpha1.App) {
@@ -261,18 +267,7 @@ func gitSecret(ns, name string, typ corev1.SecretType, data map[string][]byte) *
 // without the parameter param (a template from before it).
 func templateWithout(t *testing.T, ns, name, param string) *wfv1.WorkflowTemplate {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(root, "config", "build", "knapp-build.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cwft := &wfv1.ClusterWorkflowTemplate{}
-	if err := yaml.UnmarshalStrict(data, cwft); err != nil {
-		t.Fatal(err)
-	}
+	cwft := readBuildTemplate(t)
 	tmpl := &wfv1.WorkflowTemplate{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}, Spec: cwft.Spec}
 	params := tmpl.Spec.Arguments.Parameters[:0:0]
 	for _, p := range tmpl.Spec.Arguments.Parameters {
