@@ -32,3 +32,8 @@ go vet ./...
 # Twice go test's default 10m per package: test/failure and test/fullchain
 # build knapp and start processes inside it, on a machine that may be busy.
 go test -count=1 -timeout=20m ./... "$@"
+# Istio's own translation of knapp's VirtualServices into the ingress
+# gateway's Envoy routes (a module of its own: istiod's dependencies stay
+# out of knapp's go.mod; its first build takes about 7 minutes on two cores,
+# cached in the module and build caches after).
+(cd test/istiojudge && go vet ./... && go test -count=1 -timeout=20m ./...)
