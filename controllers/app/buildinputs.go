@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/platform"
@@ -62,18 +63,13 @@ func (r *Reconciler) checkRegistrySecret(ctx context.Context, app *v1alpha1.App)
 	}
 	secret := &metav1.PartialObjectMetadata{}
 	secret.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-	err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: b.RegistrySecretName}, secret)
-	switch {
-	case apierrors.IsNotFound(err):
-		return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
-			"spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
-			app.Namespace, b.RegistrySecretName, b.ImageRepository))
-	case apierrors.IsForbidden(err):
-		return retryLater(v1alpha1.ReasonBuildNotAllowed, buildSecretsForbidden(app.Namespace))
-	case err != nil:
-		return fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, b.RegistrySecretName, err)
+	found, err := r.getBuildSecret(ctx, app.Namespace, b.RegistrySecretName, secret)
+	if err != nil || found {
+		return err
 	}
-	return nil
+	return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
+		"spec.build.registrySecretName: Secret %s/%s does not exist; create it (type kubernetes.io/dockerconfigjson) with push access to %s",
+		app.Namespace, b.RegistrySecretName, b.ImageRepository))
 }
 
 // checkGitSecret: spec.build.git.secretName exists and holds credentials of
@@ -86,19 +82,33 @@ func (r *Reconciler) checkGitSecret(ctx context.Context, app *v1alpha1.App) erro
 		return nil
 	}
 	secret := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: g.SecretName}, secret)
-	switch {
-	case apierrors.IsNotFound(err):
+	found, err := r.getBuildSecret(ctx, app.Namespace, g.SecretName, secret)
+	if err != nil {
+		return err
+	}
+	if !found {
 		return retryLater(v1alpha1.ReasonSecretNotFound, fmt.Sprintf(
 			"spec.build.git.secretName: Secret %s/%s does not exist; create it with the credentials to clone %s",
 			app.Namespace, g.SecretName, g.URL))
-	case apierrors.IsForbidden(err):
-		return retryLater(v1alpha1.ReasonBuildNotAllowed, buildSecretsForbidden(app.Namespace))
-	case err != nil:
-		return fmt.Errorf("reading Secret %s/%s: %w", app.Namespace, g.SecretName, err)
 	}
 	if why := v1alpha1.GitSecretProblem(g.URL, secret); why != "" {
 		return retryLater(v1alpha1.ReasonGitSecretInvalid, "spec.build.git.secretName: "+why)
 	}
 	return nil
+}
+
+// getBuildSecret reads a Secret a build names into obj (the Secret, or its
+// metadata only). found is false when it does not exist; outside the build
+// namespaces knapp may not read it (BuildNotAllowed).
+func (r *Reconciler) getBuildSecret(ctx context.Context, namespace, name string, obj client.Object) (found bool, err error) {
+	err = r.APIReader.Get(ctx, types.NamespacedName{Namespace: namespace, Name: name}, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case apierrors.IsForbidden(err):
+		return false, retryLater(v1alpha1.ReasonBuildNotAllowed, buildSecretsForbidden(namespace))
+	case err != nil:
+		return false, fmt.Errorf("reading Secret %s/%s: %w", namespace, name, err)
+	}
+	return true, nil
 }
