@@ -29,8 +29,9 @@ const (
 const HookTokenKey = "token"
 
 // SetDefaults writes the App's defaults into it: spec.build's
-// git.revision, dockerfile, context and historyLimit, and each schedule's
-// timezone and contentType. It sets only fields that are empty, so applying
+// git.revision, dockerfile, context and historyLimit, each schedule's
+// timezone and contentType, and the progressive analysis's interval,
+// minRequests and failureLimit. It sets only fields that are empty, so applying
 // it twice equals once, and it changes nothing the App runs: the accessors
 // give the same values for an unset field.
 //
@@ -45,6 +46,9 @@ func (a *App) SetDefaults() {
 			limit := DefaultBuildHistoryLimit
 			b.HistoryLimit = &limit
 		}
+	}
+	if r := a.Spec.Release; r != nil && r.Progressive != nil && r.Progressive.Analysis != nil {
+		r.Progressive.Analysis.setDefaults()
 	}
 	for i := range a.Spec.Schedules {
 		s := &a.Spec.Schedules[i]

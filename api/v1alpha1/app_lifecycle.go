@@ -39,6 +39,7 @@ var partConditions = []string{
 	ConditionServiceReady,
 	ConditionDomainReady,
 	ConditionRoutesReady,
+	ConditionRolloutSucceeded,
 	ConditionBuildSucceeded,
 	ConditionHookReady,
 	ConditionLogsReady,

@@ -418,6 +418,12 @@ type Release struct {
 	// with all requests before it scaled up. Whole seconds, such as 5m.
 	// +optional
 	RolloutDuration *metav1.Duration `json:"rolloutDuration,omitempty"`
+
+	// Progressive releases the canary step by step, judged by Prometheus,
+	// with automatic rollback; it sets the canary's percent, so
+	// canary.percent stays unset.
+	// +optional
+	Progressive *Progressive `json:"progressive,omitempty"`
 }
 
 // RevisionTag names a revision's own host.
@@ -762,6 +768,10 @@ type AppStatus struct {
 	// +optional
 	Build *BuildStatus `json:"build,omitempty"`
 
+	// Rollout is where the progressive release stands.
+	// +optional
+	Rollout *RolloutStatus `json:"rollout,omitempty"`
+
 	// Scaling is every autoscaling setting the App's revision has, and
 	// where it came from: spec.scaling, or its environment's default.
 	// +optional
@@ -895,6 +905,8 @@ type TrafficTarget struct {
 // +kubebuilder:printcolumn:name="Stable",type=string,JSONPath=`.status.stableRevision`
 // +kubebuilder:printcolumn:name="Canary",type=string,JSONPath=`.status.canaryRevision`
 // +kubebuilder:printcolumn:name="Canary%",type=integer,JSONPath=`.status.canaryPercent`
+// +kubebuilder:printcolumn:name="Rollout",type=string,JSONPath=`.status.rollout.phase`
+// +kubebuilder:printcolumn:name="Step",type=integer,JSONPath=`.status.rollout.step`
 // +kubebuilder:printcolumn:name="Latest",type=string,JSONPath=`.status.latestReadyRevisionName`,priority=1
 // +kubebuilder:printcolumn:name="Tags",type=string,JSONPath=`.status.traffic[*].tag`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

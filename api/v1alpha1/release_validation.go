@@ -26,6 +26,15 @@ func ValidateRelease(r *Release, path *field.Path) field.ErrorList {
 		return nil
 	}
 	errs := validateTags(r.Tags, path.Child("tags"))
+	if r.Progressive != nil && r.Progressive.Sticky {
+		for i, t := range r.Tags {
+			if t.Name == StableTagName {
+				errs = append(errs, field.Forbidden(path.Child("tags").Index(i).Child("name"),
+					"the tag stable is knapp's while progressive.sticky pins visitors; choose another name"))
+			}
+		}
+	}
+	errs = append(errs, validateProgressive(r, path)...)
 	if r.Canary == nil {
 		return errs
 	}
@@ -33,7 +42,9 @@ func ValidateRelease(r *Release, path *field.Path) field.ErrorList {
 	if c.Percent < 0 || c.Percent > 100 {
 		errs = append(errs, field.Invalid(cp.Child("percent"), c.Percent, "must be between 0 and 100"))
 	}
-	if c.Revision == CanaryLatest && r.Stable == "" {
+	// A progressive release compares "latest" with the revision its
+	// previous rollout promoted (status.rollout), so it needs no stable.
+	if c.Revision == CanaryLatest && r.Stable == "" && r.Progressive == nil {
 		errs = append(errs, field.Required(path.Child("stable"),
 			`required when canary.revision is "latest": without it the latest revision would be both stable and canary`))
 	}
@@ -117,6 +128,10 @@ func validateStringMatch(m *StringMatch, path *field.Path, isPath bool) field.Er
 // CanaryTagName is the traffic tag knapp gives the canary; no named tag
 // may take it.
 const CanaryTagName = "canary"
+
+// StableTagName is the traffic tag knapp gives the stable revision while a
+// sticky progressive release runs; no named tag may take it then.
+const StableTagName = "stable"
 
 func validateTags(tags []RevisionTag, p *field.Path) field.ErrorList {
 	var errs field.ErrorList

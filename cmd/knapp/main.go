@@ -26,6 +26,7 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/pkg/analysis"
 	"knapp.dev/knapp/pkg/hookapi"
 	knappmetrics "knapp.dev/knapp/pkg/metrics"
 	"knapp.dev/knapp/pkg/platform"
@@ -107,12 +108,17 @@ func run() error {
 	if hookMaxConcurrent < 1 || hookBuildsPerMinute < 1 {
 		return fmt.Errorf("--hook-max-concurrent %d, --hook-builds-per-minute %d: want at least 1 each", hookMaxConcurrent, hookBuildsPerMinute)
 	}
+	prometheus, err := analysis.New(cfg.Analysis)
+	if err != nil {
+		return err
+	}
 	ctx := ctrl.SetupSignalHandler()
 	reconciler := &app.Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
 		Recorder:  mgr.GetEventRecorder("knapp"),
 		Platform:  cfg,
+		Metrics:   prometheus,
 
 		ConcurrentReconciles: concurrentReconciles,
 	}

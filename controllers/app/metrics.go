@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -104,4 +106,34 @@ func buildRecord(s *v1alpha1.AppStatus, workflow string) (v1alpha1.BuildRecord, 
 		}
 	}
 	return v1alpha1.BuildRecord{}, false
+}
+
+// observeRolloutWrite counts what a status write records of a rollout: the
+// interval the reconcile judged (by verdict, and how long after the
+// interval's end the verdict was written), and the step or rollout that
+// ended with it. Only the reconcile that judged counts, and it judges an
+// interval once, so resyncs and restarts count nothing twice.
+func observeRolloutWrite(before, after *v1alpha1.AppStatus, s *state, now time.Time) {
+	a := after.Rollout
+	if s.analysedDue.IsZero() || a == nil {
+		return
+	}
+	if s.analysedVerdict != "" {
+		metrics.RolloutAnalyses.WithLabelValues(string(s.analysedVerdict)).Inc()
+	}
+	metrics.RolloutDecisionDelay.Observe(now.Sub(s.analysedDue).Seconds())
+	b := before.Rollout
+	if b == nil || b.Revision != a.Revision || b.Strategy != a.Strategy {
+		return
+	}
+	switch {
+	case a.Phase == v1alpha1.RolloutPromoted && b.Phase != v1alpha1.RolloutPromoted:
+		metrics.RolloutSteps.WithLabelValues(metrics.RolloutPassed).Inc()
+		metrics.Rollouts.WithLabelValues(metrics.RolloutPromoted).Inc()
+	case a.Phase == v1alpha1.RolloutRolledBack && b.Phase != v1alpha1.RolloutRolledBack:
+		metrics.RolloutSteps.WithLabelValues(metrics.RolloutRolledBack).Inc()
+		metrics.Rollouts.WithLabelValues(metrics.RolloutRolledBack).Inc()
+	case a.Step > b.Step:
+		metrics.RolloutSteps.WithLabelValues(metrics.RolloutPassed).Inc()
+	}
 }

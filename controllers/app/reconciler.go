@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -26,6 +27,11 @@ type Reconciler struct {
 	// ConcurrentReconciles is how many Apps are reconciled at once (never
 	// one App twice at once); 0 means DefaultConcurrentReconciles.
 	ConcurrentReconciles int
+	// Metrics reads canaries' metrics for progressive releases; nil: every
+	// analysis holds, naming the missing Prometheus.
+	Metrics MetricsReader
+	// Clock tells the time of rollout intervals; nil: the real clock.
+	Clock clock.PassiveClock
 
 	statusWrites statusWrites
 }
@@ -59,36 +65,43 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (_ ctrl.Re
 		// Children carry owner references; the garbage collector removes them.
 		return ctrl.Result{}, nil
 	}
+	if rollout, stale := r.statusWrites.rolloutWritten(app); stale {
+		// The cache has not seen knapp's last write yet; the rollout goes
+		// on from what was written, not from before it.
+		app.Status.Rollout = rollout
+	}
 	before := app.DeepCopy()
 
-	reconcileErr := r.reconcileSteps(ctx, app)
+	s, reconcileErr := r.reconcileSteps(ctx, app)
 	app.Status.ComputeReady(app.Generation)
+	result := ctrl.Result{RequeueAfter: s.requeueAfter}
 
 	if equality.Semantic.DeepEqual(before.Status, app.Status) || r.statusWrites.alreadyWritten(before, &app.Status) {
-		return ctrl.Result{}, reconcileErr
+		return result, reconcileErr
 	}
 	r.recordConditionChanges(app, before.Status.Conditions)
 	if err := r.Client.Status().Patch(ctx, app, client.MergeFrom(before)); err != nil {
 		if apierrors.IsNotFound(err) {
-			return ctrl.Result{}, reconcileErr
+			return result, reconcileErr
 		}
-		return ctrl.Result{}, errors.Join(reconcileErr, err)
+		return result, errors.Join(reconcileErr, err)
 	}
 	previous := r.statusWrites.lastWritten(req.NamespacedName)
 	r.statusWrites.wrote(app, before.ResourceVersion)
 	observeStatusWrite(&before.Status, &app.Status, previous)
-	return ctrl.Result{}, reconcileErr
+	observeRolloutWrite(&before.Status, &app.Status, s, r.now())
+	return result, reconcileErr
 }
 
 // reconcileSteps observes what the App's children are, runs the steps
 // and, when every step ran, sums up what the App is reached at and runs.
-func (r *Reconciler) reconcileSteps(ctx context.Context, app *v1alpha1.App) error {
+func (r *Reconciler) reconcileSteps(ctx context.Context, app *v1alpha1.App) (*state, error) {
 	s := &state{app: app, observed: r.observe(ctx, app)}
 	complete, err := runSteps(ctx, s, r.steps())
 	if complete {
 		r.summarize(s)
 	}
-	return err
+	return s, err
 }
 
 // summarize is the one place that decides status.url, and lists the

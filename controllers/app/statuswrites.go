@@ -30,6 +30,22 @@ type statusWrite struct {
 	// summary is what observeStatusWrite compares: each condition's type,
 	// status and reason, and each build's workflow and phase.
 	summary v1alpha1.AppStatus
+	// rollout is status.rollout as written: a reconcile of an App the cache
+	// has not caught up with resumes from it, so it never judges the same
+	// interval twice.
+	rollout *v1alpha1.RolloutStatus
+}
+
+// rolloutWritten is the status.rollout knapp last wrote to the App when the
+// cached app predates that write (nil otherwise, or when none was written).
+func (w *statusWrites) rolloutWritten(app *v1alpha1.App) (*v1alpha1.RolloutStatus, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.last[types.NamespacedName{Namespace: app.Namespace, Name: app.Name}]
+	if !ok || last.fromVersion != app.ResourceVersion {
+		return nil, false
+	}
+	return last.rollout.DeepCopy(), true
 }
 
 // alreadyWritten reports whether status is what knapp last wrote to the App
@@ -89,7 +105,7 @@ func (w *statusWrites) wrote(app *v1alpha1.App, fromVersion string) {
 		w.last = map[types.NamespacedName]statusWrite{}
 	}
 	w.last[types.NamespacedName{Namespace: app.Namespace, Name: app.Name}] = statusWrite{
-		fromVersion: fromVersion, digest: statusDigest(&app.Status), summary: summary(&app.Status)}
+		fromVersion: fromVersion, digest: statusDigest(&app.Status), summary: summary(&app.Status), rollout: app.Status.Rollout.DeepCopy()}
 }
 
 // lastWritten is the summary of the status knapp last wrote to the App, or nil.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
@@ -28,6 +29,23 @@ type state struct {
 	// service is the Knative Service as the service step left it, whose
 	// status the App reports; nil when that step did not get so far.
 	service *servingv1.Service
+	// analysedDue is when the interval the rollout step judged ended (zero
+	// when it judged none), and analysedVerdict its verdict.
+	analysedDue     time.Time
+	analysedVerdict v1alpha1.Verdict
+	// requeueAfter, if not zero, is when a step wants the App reconciled
+	// again though nothing changes (a rollout's next interval).
+	requeueAfter time.Duration
+}
+
+// wakeAfter asks for another reconcile after d at the latest.
+func (s *state) wakeAfter(d time.Duration) {
+	if d <= 0 {
+		d = time.Millisecond
+	}
+	if s.requeueAfter == 0 || d < s.requeueAfter {
+		s.requeueAfter = d
+	}
 }
 
 // routed reports whether knapp's own routes should serve the App's host.
@@ -53,9 +71,9 @@ type step struct {
 // steps are the reconcile's steps in the order that keeps the App served:
 // the builds (they decide the image), the desired objects (an error there
 // leaves every child untouched), the domain, the Service's owner, the
-// routes before the Knative Service (so that the host is handed over
-// without a gap), the schedules, and the logs, which need only the
-// namespace.
+// rollout (it sets the split both routes and Service render), the routes
+// before the Knative Service (so that the host is handed over without a
+// gap), the schedules, and the logs, which need only the namespace.
 func (r *Reconciler) steps() []step {
 	return []step{
 		{name: "builds", condition: v1alpha1.ConditionBuildSucceeded, run: r.reconcileBuilds},
@@ -63,6 +81,7 @@ func (r *Reconciler) steps() []step {
 		{name: "desired", condition: v1alpha1.ConditionServiceReady, run: r.computeDesired, stopsOnError: true, failuresOnly: true},
 		{name: "domain", condition: v1alpha1.ConditionDomainReady, run: r.reconcileDomain, stopsOnError: true},
 		{name: "service-owner", condition: v1alpha1.ConditionServiceReady, run: checkServiceOwner, stopsOnError: true, failuresOnly: true},
+		{name: "rollout", condition: v1alpha1.ConditionRolloutSucceeded, run: r.reconcileRollout},
 		{name: "routes", condition: v1alpha1.ConditionRoutesReady, run: r.reconcileRoutes},
 		{name: "service", condition: v1alpha1.ConditionServiceReady, run: r.reconcileService},
 		{name: "schedules", condition: v1alpha1.ConditionSchedulesReady, run: r.reconcileSchedules},

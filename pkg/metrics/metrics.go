@@ -36,6 +36,11 @@ const (
 	DefaultingUnchanged = "unchanged"
 	DefaultingErrored   = "errored"
 
+	// Results of progressive releases' steps and rollouts.
+	RolloutPassed     = "passed"
+	RolloutPromoted   = "promoted"
+	RolloutRolledBack = "rolled_back"
+
 	// Build hook providers (who called).
 	ProviderGitHub  = "github"
 	ProviderGitLab  = "gitlab"
@@ -101,6 +106,34 @@ var (
 		Help: "App admissions by knapp's defaulting webhook, by operation and result: defaulted (a patch with defaults), unchanged (nothing to default) or errored.",
 	}, []string{"operation", "result"})
 
+	// RolloutAnalyses counts analysed intervals of progressive releases.
+	RolloutAnalyses = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "knapp_rollout_analyses_total",
+		Help: "Intervals of progressive releases that knapp analysed, by verdict: Pass, Fail, Inconclusive (too few requests or no data; " +
+			"the step waits) or Unknown (Prometheus could not answer; the step holds). Counted once per interval, when its status is written.",
+	}, []string{"result"})
+
+	// RolloutSteps counts steps of progressive releases that passed.
+	RolloutSteps = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "knapp_rollout_steps_total",
+		Help: "Steps of progressive releases that ended, by result: passed (the canary went on to the next step or was promoted) " +
+			"or rolled_back (the analysis failed during the step).",
+	}, []string{"result"})
+
+	// Rollouts counts progressive releases that ended.
+	Rollouts = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "knapp_rollouts_total",
+		Help: "Progressive releases that ended, by result: promoted (every step passed) or rolled_back (more failed intervals than failureLimit, " +
+			"or Prometheus could not answer under the platform's onError: rollback).",
+	}, []string{"result"})
+
+	// RolloutDecisionDelay observes how late knapp judges an interval.
+	RolloutDecisionDelay = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "knapp_rollout_decision_delay_seconds",
+		Help:    "Time from the end of a progressive release's interval to the status write that records its verdict (query, judgement and write).",
+		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
+	})
+
 	// HookRequests counts the build hook API's answers.
 	HookRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "knapp_hook_requests_total",
@@ -113,6 +146,7 @@ var (
 var counters = []prometheus.Collector{
 	ReconcileErrors, BuildsStarted, BuildsFinished, BuildDuration,
 	PodLogsAdmissions, AppAdmissions, AppDefaulting, HookRequests,
+	RolloutAnalyses, RolloutSteps, Rollouts, RolloutDecisionDelay,
 }
 
 func init() {
@@ -123,6 +157,15 @@ func init() {
 	}
 	for _, t := range []string{"spec", "hook"} {
 		BuildsStarted.WithLabelValues(t)
+	}
+	for _, v := range []string{"Pass", "Fail", "Inconclusive", "Unknown"} {
+		RolloutAnalyses.WithLabelValues(v)
+	}
+	for _, r := range []string{RolloutPassed, RolloutRolledBack} {
+		RolloutSteps.WithLabelValues(r)
+	}
+	for _, r := range []string{RolloutPromoted, RolloutRolledBack} {
+		Rollouts.WithLabelValues(r)
 	}
 	for _, r := range []string{PodLogsInjected, PodLogsUnchanged, PodLogsRefused, PodLogsErrored} {
 		PodLogsAdmissions.WithLabelValues(r)

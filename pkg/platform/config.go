@@ -52,6 +52,8 @@ type Config struct {
 	// Builds says which templates and repositories builds may use
 	// (BuildPolicy).
 	Builds BuildPolicy `json:"builds,omitempty"`
+	// Analysis is where progressive releases read their metrics.
+	Analysis Analysis `json:"analysis,omitempty"`
 }
 
 // BuildTemplate names an Argo WorkflowTemplate or ClusterWorkflowTemplate.
@@ -138,6 +140,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Hosts.validate()...)
 	errs = append(errs, c.Builds.validate()...)
+	errs = append(errs, c.Analysis.validate()...)
 	for _, name := range c.EnvironmentNames() {
 		env := c.Environments[name]
 		if msgs := validation.IsValidLabelValue(name); len(msgs) > 0 {

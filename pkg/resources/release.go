@@ -24,6 +24,11 @@ type ReleasePlan struct {
 	Canary *CanaryPlan `json:"canary,omitempty"`
 	// Tags are revisions with their own hosts at 0% of the split.
 	Tags []TagPlan `json:"tags,omitempty"`
+	// Sticky: knapp's routes split the external traffic between the stable
+	// and canary tag hosts by the canary's percent and pin each visitor to
+	// the revision they got with a cookie (a sticky progressive release
+	// while it runs).
+	Sticky bool `json:"sticky,omitempty"`
 }
 
 // TagPlan is a named tag of spec.release.tags.
@@ -47,10 +52,11 @@ type CanaryPlan struct {
 	Match []v1alpha1.MatchRule `json:"match,omitempty"`
 }
 
-// Routed reports whether match rules send requests to the canary, which
-// takes knapp's own Istio routes in front of Knative's.
+// Routed reports whether match rules send requests to the canary, or
+// visitors stick to a revision, which takes knapp's own Istio routes in
+// front of Knative's.
 func (p ReleasePlan) Routed() bool {
-	return p.Canary != nil && len(p.Canary.Match) > 0
+	return p.Canary != nil && (len(p.Canary.Match) > 0 || p.Sticky)
 }
 
 // PlanRelease turns spec.release into a plan. Revisions named in it must be

@@ -6,8 +6,9 @@ import (
 )
 
 // MakeTraffic renders a plan into Knative's percentage split: the stable
-// revision takes what the canary does not, the canary is always tagged, and
-// each named tag follows at 0%.
+// revision takes what the canary does not, the canary is always tagged (the
+// stable too while visitors stick, for knapp's weighted routes), and each
+// named tag follows at 0%. In-cluster callers keep this split.
 func MakeTraffic(plan ReleasePlan) []servingv1.TrafficTarget {
 	traffic := makeSplit(plan)
 	for _, t := range plan.Tags {
@@ -21,7 +22,11 @@ func makeSplit(plan ReleasePlan) []servingv1.TrafficTarget {
 	if plan.Canary != nil {
 		canaryPercent = plan.Canary.Percent
 	}
-	stable := trafficTarget("", 100-canaryPercent, plan.StableRevision, plan.StableRevision == "")
+	stableTag := ""
+	if plan.Sticky {
+		stableTag = StableTag
+	}
+	stable := trafficTarget(stableTag, 100-canaryPercent, plan.StableRevision, plan.StableRevision == "")
 	traffic := []servingv1.TrafficTarget{stable}
 	if plan.Canary == nil {
 		return traffic

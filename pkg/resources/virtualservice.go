@@ -23,37 +23,39 @@ const (
 	routeNameSplit  = "split"
 )
 
-// MakeVirtualService renders a routed plan (one with match rules) into the
-// Istio VirtualService that binds the App's external host on the external
-// gateway. A request matching a rule has its authority rewritten to the
-// canary tag's internal host; every other request to the Service's internal
-// host, where Knative's percentage split applies. Both go to Knative's local
-// gateway, never straight to a revision, so Knative's activator still wakes
-// a revision scaled to zero.
+// MakeVirtualService renders a routed plan (one with match rules, or
+// sticky) into the Istio VirtualService that binds the App's external host
+// on the external gateway. A request matching a rule has its authority
+// rewritten to the canary tag's internal host; every other request to the
+// Service's internal host, where Knative's percentage split applies, or,
+// while visitors stick, to the stable or canary tag host by weight (and by
+// the cookie of the revision a visitor got before). All go to Knative's
+// local gateway, never straight to a revision, so Knative's activator still
+// wakes a revision scaled to zero.
 func MakeVirtualService(app *v1alpha1.App, plan ReleasePlan, cfg platform.Config) *istiov1.VirtualService {
-	toLocalGateway := []*istioapiv1.HTTPRouteDestination{{
-		Destination: &istioapiv1.Destination{
-			Host: cfg.LocalGatewayHost,
-			Port: &istioapiv1.PortSelector{Number: localGatewayPort},
-		},
-	}}
+	canaryHost := names.TagHost(app, CanaryTag, cfg)
 	var routes []*istioapiv1.HTTPRoute
 	if plan.Canary != nil {
 		for i, rule := range plan.Canary.Match {
-			rewrite := &istioapiv1.HTTPRewrite{Authority: names.TagHost(app, CanaryTag, cfg), Uri: rule.RewritePath}
 			routes = append(routes, &istioapiv1.HTTPRoute{
 				Name:    fmt.Sprintf(routeNameCanary, i),
 				Match:   []*istioapiv1.HTTPMatchRequest{matchRequest(rule)},
-				Rewrite: rewrite,
-				Route:   toLocalGateway,
+				Rewrite: &istioapiv1.HTTPRewrite{Authority: canaryHost, Uri: rule.RewritePath},
+				Route:   toLocalGateway(cfg, nil),
 			})
 		}
 	}
-	routes = append(routes, &istioapiv1.HTTPRoute{
+	if plan.Sticky {
+		return virtualService(app, cfg, append(routes, stickyRoutes(app, plan, cfg)...))
+	}
+	return virtualService(app, cfg, append(routes, &istioapiv1.HTTPRoute{
 		Name:    routeNameSplit,
 		Rewrite: &istioapiv1.HTTPRewrite{Authority: names.InternalHost(app, cfg)},
-		Route:   toLocalGateway,
-	})
+		Route:   toLocalGateway(cfg, nil),
+	}))
+}
+
+func virtualService(app *v1alpha1.App, cfg platform.Config, routes []*istioapiv1.HTTPRoute) *istiov1.VirtualService {
 	return &istiov1.VirtualService{
 		TypeMeta: metav1.TypeMeta{APIVersion: istiov1.SchemeGroupVersion.String(), Kind: "VirtualService"},
 		ObjectMeta: metav1.ObjectMeta{
@@ -68,6 +70,18 @@ func MakeVirtualService(app *v1alpha1.App, plan ReleasePlan, cfg platform.Config
 			Http:     routes,
 		},
 	}
+}
+
+// toLocalGateway is a destination at Knative's local gateway, with
+// headers when given.
+func toLocalGateway(cfg platform.Config, headers *istioapiv1.Headers) []*istioapiv1.HTTPRouteDestination {
+	return []*istioapiv1.HTTPRouteDestination{{
+		Destination: &istioapiv1.Destination{
+			Host: cfg.LocalGatewayHost,
+			Port: &istioapiv1.PortSelector{Number: localGatewayPort},
+		},
+		Headers: headers,
+	}}
 }
 
 // matchRequest ANDs a rule's conditions into one Istio match.
