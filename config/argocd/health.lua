@@ -1,7 +1,10 @@
 -- Argo CD health of a knapp App (knapp.dev/App), from its status:
 --   Progressing  knapp has not seen the App's latest generation yet, or its
---                Ready condition is Unknown (deploying, building);
---   Degraded     Ready is False: the message names the failing part;
+--                Ready condition is Unknown (deploying, building, a
+--                progressive release climbing its steps);
+--   Suspended    a progressive release is paused (spec.release.progressive.paused);
+--   Degraded     Ready is False: the message names the failing part (a
+--                rolled-back release among them);
 --   Healthy      Ready is True for the App's current generation.
 local hs = { status = "Progressing", message = "Waiting for knapp to reconcile the App" }
 if obj.status == nil then
@@ -10,6 +13,11 @@ end
 local generation = obj.metadata.generation
 if generation ~= nil and (obj.status.observedGeneration == nil or obj.status.observedGeneration < generation) then
   hs.message = "Waiting for knapp to observe generation " .. tostring(generation)
+  return hs
+end
+if obj.status.rollout ~= nil and obj.status.rollout.phase == "Paused" then
+  hs.status = "Suspended"
+  hs.message = obj.status.rollout.message or "The progressive release is paused"
   return hs
 end
 if obj.status.conditions == nil then

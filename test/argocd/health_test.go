@@ -177,6 +177,33 @@ func TestHealth(t *testing.T) {
 		wantStatus:  "Healthy",
 		wantMessage: "The App is ready. https://shop.sls-prod.example.com",
 	}, {
+		name: "a progressive release climbing its steps",
+		status: v1alpha1.AppStatus{
+			ObservedGeneration: 3,
+			Conditions:         ready(metav1.ConditionUnknown, v1alpha1.ReasonProgressing, "Step 2/3: revision shop-2 takes 10% (stable shop-1)."),
+			Rollout:            &v1alpha1.RolloutStatus{Phase: v1alpha1.RolloutProgressing, Step: 2, Percent: 10},
+		},
+		wantStatus:  "Progressing",
+		wantMessage: "Progressing: Step 2/3: revision shop-2 takes 10% (stable shop-1).",
+	}, {
+		name: "a paused progressive release",
+		status: v1alpha1.AppStatus{
+			ObservedGeneration: 3,
+			Conditions:         ready(metav1.ConditionUnknown, v1alpha1.ReasonPaused, "Paused at step 2/3."),
+			Rollout:            &v1alpha1.RolloutStatus{Phase: v1alpha1.RolloutPaused, Step: 2, Percent: 10, Message: "Paused at step 2/3."},
+		},
+		wantStatus:  "Suspended",
+		wantMessage: "Paused at step 2/3.",
+	}, {
+		name: "a rolled-back progressive release",
+		status: v1alpha1.AppStatus{
+			ObservedGeneration: 3,
+			Conditions:         ready(metav1.ConditionFalse, v1alpha1.ReasonRolledBack, "Rolled back: successRate 80% (threshold >= 99%)."),
+			Rollout:            &v1alpha1.RolloutStatus{Phase: v1alpha1.RolloutRolledBack, Step: 2},
+		},
+		wantStatus:  "Degraded",
+		wantMessage: "RolledBack: Rolled back: successRate 80% (threshold >= 99%).",
+	}, {
 		name: "a newer generation observed than the object's (a stale read)",
 		status: v1alpha1.AppStatus{
 			ObservedGeneration: 4,
