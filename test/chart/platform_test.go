@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -86,5 +87,41 @@ platform:
 	}
 	if got := loadRendered(t, r); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+// TestPlatformAnalysis: the analysis settings reach knapp's config, and a
+// bearer token Secret is mounted where bearerTokenFile points.
+func TestPlatformAnalysis(t *testing.T) {
+	r := render(t, `
+platform:
+  analysis:
+    prometheusURL: http://prometheus.monitoring.svc:9090
+    onError: rollback
+    queries: {requests: 'sum(increase(requests_total{revision="{{.Revision}}"}[{{.Interval}}]))'}
+prometheusBearerTokenSecret: prometheus-reader
+`)
+	got := loadRendered(t, r).Analysis
+	want := platform.Analysis{
+		PrometheusURL:   "http://prometheus.monitoring.svc:9090",
+		BearerTokenFile: "/etc/knapp/prometheus/token",
+		OnError:         platform.OnErrorRollback,
+		Queries:         platform.AnalysisQueries{Requests: `sum(increase(requests_total{revision="{{.Revision}}"}[{{.Interval}}]))`},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("analysis loaded as %+v, want %+v", got, want)
+	}
+	var d appsv1.Deployment
+	decodeStrict(t, r.Get(t, "Deployment", "knapp", namespace), &d)
+	mounted := false
+	for _, m := range d.Spec.Template.Spec.Containers[0].VolumeMounts {
+		mounted = mounted || m.Name == "prometheus-token" && m.MountPath+"/token" == want.BearerTokenFile
+	}
+	secret := false
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		secret = secret || v.Secret != nil && v.Secret.SecretName == "prometheus-reader" && len(v.Secret.Items) == 1 && v.Secret.Items[0].Key == "token"
+	}
+	if !mounted || !secret {
+		t.Errorf("the token Secret prometheus-reader is not mounted at %s: %+v %+v", want.BearerTokenFile, d.Spec.Template.Spec.Volumes, d.Spec.Template.Spec.Containers[0].VolumeMounts)
 	}
 }
