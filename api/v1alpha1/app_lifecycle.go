@@ -93,6 +93,11 @@ const ReasonHostNotAllowed = "HostNotAllowed"
 // either.
 const ReasonHostServedElsewhere = "HostServedElsewhere"
 
+// ReasonRoutesShadowed (RoutesReady): knapp's VirtualService binds the host,
+// but an older VirtualService binds it on the same gateway too, and Istio
+// serves the older one's routes first.
+const ReasonRoutesShadowed = "RoutesShadowed"
+
 // ReasonPullSecretNotFound (ServiceReady): a Secret of
 // spec.template.imagePullSecrets does not exist.
 const ReasonPullSecretNotFound = "PullSecretNotFound"

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	istiov1 "istio.io/client-go/pkg/apis/networking/v1"
@@ -10,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/pkg/resources"
@@ -40,6 +43,7 @@ func (r *Reconciler) reconcileRoutes(ctx context.Context, s *state) (outcome, er
 		return r.removeRoutes(ctx, s, existing)
 	}
 	want := resources.MakeVirtualService(app, s.desired.plan, r.Platform)
+	written := existing
 	if existing == nil {
 		if err := r.Client.Create(ctx, want); err != nil {
 			if apierrors.IsAlreadyExists(err) {
@@ -48,7 +52,8 @@ func (r *Reconciler) reconcileRoutes(ctx context.Context, s *state) (outcome, er
 			return outcome{}, fmt.Errorf("creating VirtualService %s: %w", key.Name, err)
 		}
 		r.Recorder.Eventf(app, want, corev1.EventTypeNormal, eventCreated, actionCreateChild,
-			"Created VirtualService %s: %d match rule(s) route %s to the canary", want.Name, len(s.desired.plan.Canary.Match), want.Spec.Hosts[0])
+			"Created VirtualService %s: %s", want.Name, routesSummary(s.desired.plan, want.Spec.Hosts[0]))
+		written = want
 	} else if !virtualServiceEqual(existing, want) {
 		updated := existing.DeepCopy()
 		updated.Spec = *want.Spec.DeepCopy()
@@ -62,9 +67,46 @@ func (r *Reconciler) reconcileRoutes(ctx context.Context, s *state) (outcome, er
 		r.Recorder.Eventf(app, updated, corev1.EventTypeNormal, eventUpdated, actionUpdateChild,
 			"Updated VirtualService %s to match the App's release", updated.Name)
 	}
+	// In place: the Knative Service may go cluster-local, which is what
+	// makes Knative's own VirtualService let go of the host.
 	s.routesInPlace = true
-	return ready(fmt.Sprintf(
-		"VirtualService %s routes %s: %d match rule(s) to the canary, the rest to Knative's split.", key.Name, want.Spec.Hosts[0], len(s.desired.plan.Canary.Match))), nil
+	if shadowing, err := r.shadowingRoutes(ctx, written); err != nil || len(shadowing) > 0 {
+		// Nothing knapp watches changes when they go (the cache holds only
+		// knapp's VirtualServices), so look again shortly.
+		s.wakeAfter(shadowedRecheck)
+		return progressing(v1alpha1.ReasonRoutesShadowed, fmt.Sprintf(
+			"VirtualService %s binds %s, but Istio serves the routes of the older VirtualService(s) %s first, whose catch-all answers every request; waiting for them to let go of the host (Knative's does once the Service is cluster-local).",
+			key.Name, want.Spec.Hosts[0], strings.Join(shadowing, ", "))), err
+	}
+	return ready(fmt.Sprintf("VirtualService %s routes %s.", key.Name, routesSummary(s.desired.plan, want.Spec.Hosts[0]))), nil
+}
+
+// shadowedRecheck is how soon knapp looks again at VirtualServices that
+// shadow its routes: a handover lasts as long as Knative takes to program
+// its ingress without the host.
+const shadowedRecheck = 5 * time.Second
+
+// routesSummary says in words what knapp's routes do with the host.
+func routesSummary(plan resources.ReleasePlan, host string) string {
+	rules := len(plan.Canary.Match)
+	if plan.Sticky {
+		return fmt.Sprintf("%s: %d match rule(s) to the canary, the rest split %d/%d between the stable and the canary, each visitor kept on the revision they got (cookie %s)",
+			host, rules, 100-plan.Canary.Percent, plan.Canary.Percent, resources.StickyCookie)
+	}
+	return fmt.Sprintf("%s: %d match rule(s) to the canary, the rest to Knative's split", host, rules)
+}
+
+// shadowingRoutes lists the other VirtualServices of the namespace that
+// Envoy would serve before ours for its host (resources.ShadowingVirtualServices).
+// The cache holds only knapp's, so this reads the API; tenants may not
+// write VirtualServices, so the App's namespace holds every one that can
+// bind its host: Knative's own among them.
+func (r *Reconciler) shadowingRoutes(ctx context.Context, ours *istiov1.VirtualService) ([]string, error) {
+	list := &istiov1.VirtualServiceList{}
+	if err := r.APIReader.List(ctx, list, client.InNamespace(ours.Namespace)); err != nil {
+		return nil, fmt.Errorf("listing the VirtualServices of namespace %s: %w", ours.Namespace, err)
+	}
+	return resources.ShadowingVirtualServices(ours, list.Items), nil
 }
 
 // removeRoutes deletes knapp's VirtualService once nothing needs it: the App
