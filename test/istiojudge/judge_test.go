@@ -1,10 +1,8 @@
 package istiojudge
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -113,70 +111,6 @@ func gatewayRoutes(t *testing.T, vs, host string) []*route.Route {
 	}
 	t.Fatalf("the gateway has no virtual host for %s; it has %v", host, hosts)
 	return nil
-}
-
-// describe is one Envoy route in a line: its name, matchers, rewrites and
-// where it sends the request.
-func describe(r *route.Route) string {
-	var b strings.Builder
-	b.WriteString(r.Name + ":")
-	m := r.GetMatch()
-	switch {
-	case m.GetPrefix() != "":
-		fmt.Fprintf(&b, " prefix=%s", m.GetPrefix())
-	case m.GetPath() != "":
-		fmt.Fprintf(&b, " path=%s", m.GetPath())
-	case m.GetPathSeparatedPrefix() != "":
-		fmt.Fprintf(&b, " path-prefix=%s", m.GetPathSeparatedPrefix())
-	case m.GetSafeRegex() != nil:
-		fmt.Fprintf(&b, " path-regex=%s", m.GetSafeRegex().GetRegex())
-	}
-	var headers []string
-	for _, h := range m.GetHeaders() {
-		headers = append(headers, fmt.Sprintf("%s %s", h.GetName(), headerMatch(h)))
-	}
-	sort.Strings(headers)
-	for _, h := range headers {
-		b.WriteString(" header[" + h + "]")
-	}
-	a := r.GetRoute()
-	if a == nil {
-		fmt.Fprintf(&b, " -> not a route: %v", r.GetAction())
-		return b.String()
-	}
-	if c := a.GetCluster(); c != "" {
-		b.WriteString(" -> " + c)
-	}
-	if wc := a.GetWeightedClusters(); wc != nil {
-		for _, c := range wc.GetClusters() {
-			fmt.Fprintf(&b, " -> %s weight=%d", c.GetName(), c.GetWeight().GetValue())
-		}
-	}
-	if h := a.GetHostRewriteLiteral(); h != "" {
-		b.WriteString(" host=" + h)
-	}
-	if p := a.GetPrefixRewrite(); p != "" {
-		b.WriteString(" prefix-rewrite=" + p)
-	}
-	if rr := a.GetRegexRewrite(); rr != nil {
-		fmt.Fprintf(&b, " regex-rewrite=%s/%s", rr.GetPattern().GetRegex(), rr.GetSubstitution())
-	}
-	return b.String()
-}
-
-func headerMatch(h *route.HeaderMatcher) string {
-	sm := h.GetStringMatch()
-	switch {
-	case sm == nil:
-		return fmt.Sprintf("%v", h.GetHeaderMatchSpecifier())
-	case sm.GetExact() != "":
-		return "exact " + sm.GetExact()
-	case sm.GetPrefix() != "":
-		return "prefix " + sm.GetPrefix()
-	case sm.GetSafeRegex() != nil:
-		return "regex " + sm.GetSafeRegex().GetRegex()
-	}
-	return sm.String()
 }
 
 // TestGatewayRoutesOfKnappsVirtualServices: for every golden file with a
