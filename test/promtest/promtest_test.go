@@ -3,7 +3,6 @@ package promtest_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"strings"
@@ -32,7 +31,7 @@ type traffic struct {
 func TestDefaultQueries(t *testing.T) {
 	promtest.SkipIfDisabled(t)
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 
 	stable := newQueueProxy(t, promtest.Revision{Namespace: "team-a", Service: "app", Name: "app-00001"})
@@ -65,18 +64,21 @@ func TestDefaultQueries(t *testing.T) {
 		other:  {{50, 200, 0}},
 		fresh:  {{40, 503, 0}},
 	}
+	// Read at a fixed time, as the analysis does at an interval's end. The
+	// interval begins 1.5s after the first scrape, so each series has
+	// samples from before it and increase() extrapolates to both of its
+	// ends: its value is the true increase times 30s over the sampled span
+	// (about 29s for 1s scrapes), between what was sent and 3-7% more. The
+	// bursts begin 4s after the first scrape, 2.5s into the interval, so a
+	// sample before them is in it.
+	at := firstScrape.Add(interval + 1500*time.Millisecond)
+	time.Sleep(time.Until(firstScrape.Add(4 * time.Second)))
 	start := time.Now()
 	serveAll(ctx, t, sent)
-	t.Logf("the bursts took %s", time.Since(start).Round(time.Millisecond))
-
-	// Read at a fixed time, as the analysis does at an interval's end:
-	// after the bursts, and late enough that the interval begins after the
-	// first scrape, so increase() extrapolates a full window on both sides.
-	// Its value is then the true increase times 30s over the sampled span
-	// (29s for 1s scrapes): between sent and about 7% more.
-	at := start.Add(2 * time.Second)
-	if min := firstScrape.Add(interval + 1500*time.Millisecond); at.Before(min) {
-		at = min
+	end := time.Now()
+	t.Logf("the bursts took %s", end.Sub(start).Round(time.Millisecond))
+	if end.Add(2 * time.Second).After(at) {
+		t.Fatalf("the bursts took %s: they must end 2s before %s, where the queries read", end.Sub(start), at.Format(time.TimeOnly))
 	}
 	time.Sleep(time.Until(at))
 	if err := prom.WaitScrape(ctx, stable.Target(), canary.Target(), other.Target(), fresh.Target()); err != nil {
@@ -93,7 +95,7 @@ func TestDefaultQueries(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return within(c.q, "requests", v, c.want, c.want*1.12)
+				return within(t, c.q, "requests", v, c.want, c.want*1.12)
 			})
 		}
 	})
@@ -103,7 +105,7 @@ func TestDefaultQueries(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if err := within(canary, "errors", v, 50, 50*1.12); err != nil {
+			if err := within(t, canary, "errors", v, 50, 50*1.12); err != nil {
 				return err
 			}
 			req, err := value(ctx, prom, platform.DefaultRequestsQuery, canary.Revision(), at)
@@ -112,7 +114,7 @@ func TestDefaultQueries(t *testing.T) {
 			}
 			// Both series have the same scrapes, so the extrapolation
 			// nearly cancels in the share.
-			return within(canary, "error share", v/req, 0.23, 0.27)
+			return within(t, canary, "error share", v/req, 0.23, 0.27)
 		})
 		for _, q := range []*promtest.QueueProxy{stable, other} {
 			v, err := value(ctx, prom, platform.DefaultErrorsQuery, q.Revision(), at)
@@ -133,7 +135,7 @@ func TestDefaultQueries(t *testing.T) {
 			}
 			// 50 of 200 took 600ms, in the bucket (0.5, 0.75]: the p99
 			// interpolates to 0.5 + 0.25 × (198-150)/50 = 0.74.
-			return within(canary, "p99 seconds", v, 0.6, 0.75)
+			return within(t, canary, "p99 seconds", v, 0.6, 0.75)
 		})
 		for _, q := range []*promtest.QueueProxy{stable, other} {
 			eventually(t, func() error {
@@ -143,7 +145,7 @@ func TestDefaultQueries(t *testing.T) {
 				}
 				// Answered at once; a slow shared machine may take tens
 				// of milliseconds, never the canary's 600.
-				return within(q, "p99 seconds", v, 0, 0.25)
+				return within(t, q, "p99 seconds", v, 0, 0.25)
 			})
 		}
 	})
@@ -198,13 +200,37 @@ func TestStopAndStartAgain(t *testing.T) {
 	defer load.Stop()
 	count := fmt.Sprintf(`sum(kn_serving_invocation_duration_seconds_count%s)`, revisionOf(q.Revision()))
 
-	time.Sleep(3 * time.Second)
-	if err := prom.WaitScrape(ctx, q.Target()); err != nil {
+	// A new revision while Prometheus runs, then deleted: StartAgain must
+	// not wait for it, and its data stays.
+	added := newQueueProxy(t, promtest.Revision{Namespace: "team-a", Service: "app", Name: "app-00002"})
+	if err := added.Serve(ctx, 1, 200, 0); err != nil {
+		t.Fatal(err)
+	}
+	adding := time.Now()
+	if err := prom.AddTargets(ctx, added.Target()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("AddTargets took %s", time.Since(adding).Round(time.Millisecond))
+	if err := added.Serve(ctx, 10, 200, 0); err != nil {
+		t.Fatal(err)
+	}
+	addedCount := fmt.Sprintf(`sum(kn_serving_invocation_duration_seconds_count%s)`, revisionOf(added.Revision()))
+
+	if err := prom.WaitScrape(ctx, q.Target(), added.Target()); err != nil {
 		t.Fatal(err)
 	}
 	before := time.Now()
 	was, err := prom.Value(ctx, count, before)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := prom.Value(ctx, addedCount, before); err != nil || v != 11 {
+		t.Fatalf("count of %s: %v, %v; want 11", added, v, err)
+	}
+	if err := prom.RemoveTargets(added.Target()); err != nil {
+		t.Fatal(err)
+	}
+	if err := added.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if err := prom.Stop(); err != nil {
@@ -236,6 +262,9 @@ func TestStopAndStartAgain(t *testing.T) {
 		}
 		if again != was {
 			return fmt.Errorf("count at %s: %v after the restart, %v before: the data did not survive", before.Format(time.TimeOnly), again, was)
+		}
+		if v, err := prom.Value(ctx, addedCount, before); err != nil || v != 11 {
+			return fmt.Errorf("count of the deleted %s at %s: %v, %v; want 11", added, before.Format(time.TimeOnly), v, err)
 		}
 		total, err := prom.Value(ctx, count, end)
 		if err != nil {
@@ -322,16 +351,7 @@ func serveAll(ctx context.Context, t *testing.T, sent map[*promtest.QueueProxy][
 // a failure, and checks the names the default queries read.
 func logMetrics(t *testing.T, q *promtest.QueueProxy) {
 	t.Helper()
-	resp, err := http.Get(q.MetricsURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(body)
+	text := metrics(t, q)
 	for _, want := range []string{
 		`kn_serving_invocation_duration_seconds_bucket{http_response_status_code="503"`,
 		`kn_serving_invocation_duration_seconds_count{http_response_status_code="200"`,
@@ -363,18 +383,21 @@ func revisionOf(rev promtest.Revision) string {
 	return fmt.Sprintf(` * on (job, instance) group_left () target_info{k8s_namespace_name=%q, kn_revision_name=%q}`, rev.Namespace, rev.Name)
 }
 
-func within(q *promtest.QueueProxy, what string, v, lo, hi float64) error {
+// within checks a reading and, when it is right, logs it: the numbers
+// show how far increase() extrapolates.
+func within(t *testing.T, q *promtest.QueueProxy, what string, v, lo, hi float64) error {
 	if math.IsNaN(v) || v < lo || v > hi {
-		return fmt.Errorf("%s: %s %v, want %v..%v", q, what, v, lo, hi)
+		return fmt.Errorf("%s/%s: %s %v, want %v..%v", q.Revision().Namespace, q.Revision().Name, what, v, lo, hi)
 	}
+	t.Logf("%s/%s: %s %.4g (want %.4g..%.4g)", q.Revision().Namespace, q.Revision().Name, what, v, lo, hi)
 	return nil
 }
 
-// eventually retries check for up to two minutes: Prometheus' answers come
+// eventually retries check for up to a minute: Prometheus' answers come
 // after its scrapes, and the machine is shared and slow.
 func eventually(t *testing.T, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		err := check()
 		if err == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,9 @@ type QueueProxy struct {
 	trafLn  net.Listener
 	metrLn  net.Listener
 	client  *http.Client
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // NewQueueProxy serves a revision's traffic and metrics on two free ports
@@ -140,16 +144,20 @@ func (q *QueueProxy) MetricsURL() string { return "http://" + q.Target() + "/met
 func (q *QueueProxy) URL() string { return "http://" + q.trafLn.Addr().String() }
 
 // Close ends both servers and the MeterProvider. Prometheus then sees the
-// target down, as when a revision's last pod ends.
+// target down, as when a revision's last pod ends. Closing again does
+// nothing, so a test may close a revision early and in its cleanup.
 func (q *QueueProxy) Close() error {
-	q.client.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return errors.Join(
-		q.traffic.Shutdown(ctx),
-		q.metrics.Shutdown(ctx),
-		q.mp.Shutdown(ctx),
-	)
+	q.closeOnce.Do(func() {
+		q.client.CloseIdleConnections()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		q.closeErr = errors.Join(
+			q.traffic.Shutdown(ctx),
+			q.metrics.Shutdown(ctx),
+			q.mp.Shutdown(ctx),
+		)
+	})
+	return q.closeErr
 }
 
 // String names the revision, for test messages.
