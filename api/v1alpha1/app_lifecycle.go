@@ -94,8 +94,8 @@ const ReasonHostNotAllowed = "HostNotAllowed"
 const ReasonHostServedElsewhere = "HostServedElsewhere"
 
 // ReasonRoutesShadowed (RoutesReady): knapp's VirtualService binds the host,
-// but an older VirtualService binds it on the same gateway too, and Istio
-// serves the older one's routes first.
+// but another VirtualService binds it on the same gateway too, and Istio
+// merges their routes so that the other's answers requests knapp's should.
 const ReasonRoutesShadowed = "RoutesShadowed"
 
 // ReasonPullSecretNotFound (ServiceReady): a Secret of

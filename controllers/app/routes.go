@@ -75,7 +75,7 @@ func (r *Reconciler) reconcileRoutes(ctx context.Context, s *state) (outcome, er
 		// knapp's VirtualServices), so look again shortly.
 		s.wakeAfter(shadowedRecheck)
 		return progressing(v1alpha1.ReasonRoutesShadowed, fmt.Sprintf(
-			"VirtualService %s binds %s, but Istio serves the routes of the older VirtualService(s) %s first, whose catch-all answers every request; waiting for them to let go of the host (Knative's does once the Service is cluster-local).",
+			"VirtualService %s binds %s, but so does %s on the same gateway, and Istio merges their routes so that its route answers requests knapp's should; waiting for it to let go of the host (Knative's does once the Service is cluster-local).",
 			key.Name, want.Spec.Hosts[0], strings.Join(shadowing, ", "))), err
 	}
 	return ready(fmt.Sprintf("VirtualService %s routes %s.", key.Name, routesSummary(s.desired.plan, want.Spec.Hosts[0]))), nil
@@ -97,7 +97,7 @@ func routesSummary(plan resources.ReleasePlan, host string) string {
 }
 
 // shadowingRoutes lists the other VirtualServices of the namespace that
-// Envoy would serve before ours for its host (resources.ShadowingVirtualServices).
+// bind our host on our gateway (resources.ShadowingVirtualServices).
 // The cache holds only knapp's, so this reads the API; tenants may not
 // write VirtualServices, so the App's namespace holds every one that can
 // bind its host: Knative's own among them.

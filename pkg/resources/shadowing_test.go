@@ -19,6 +19,12 @@ func vsAt(namespace, name string, created time.Time, gateway string, hosts ...st
 	return vs
 }
 
+func deleting(vs *istiov1.VirtualService) *istiov1.VirtualService {
+	now := metav1.Now()
+	vs.DeletionTimestamp = &now
+	return vs
+}
+
 func TestShadowingVirtualServices(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	const host, gw = "shop.sls-local.knapp.example.com", "knative-serving/knative-ingress-gateway"
@@ -33,12 +39,15 @@ func TestShadowingVirtualServices(t *testing.T) {
 		{"Knative's ingress, older, during the handover", ours,
 			[]*istiov1.VirtualService{vsAt("team-a", "shop-ingress", t0.Add(-time.Hour), gw, host, "shop.team-a.svc.cluster.local"), ours},
 			[]string{"team-a/shop-ingress"}},
-		{"a newer one comes after ours", ours, []*istiov1.VirtualService{vsAt("team-a", "shop-ingress", t0.Add(time.Second), gw, host)}, nil},
-		{"ours not created yet: every other binding is older", vsAt("team-a", "shop-routes", time.Time{}, gw, host),
+		// Istio puts a newer one's routes after ours, but moves our split,
+		// a catch-all, behind its authority-matching route.
+		{"a newer one too", ours, []*istiov1.VirtualService{vsAt("team-a", "shop-ingress", t0.Add(time.Second), gw, host)}, []string{"team-a/shop-ingress"}},
+		{"ours not created yet", vsAt("team-a", "shop-routes", time.Time{}, gw, host),
 			[]*istiov1.VirtualService{vsAt("team-b", "grab", t0, gw, host)}, []string{"team-b/grab"}},
-		{"same second: namespace, then name decides", ours,
-			[]*istiov1.VirtualService{vsAt("team-a", "aaa", t0, gw, host), vsAt("team-a", "zzz", t0, gw, host), vsAt("team-0", "zzz", t0, gw, host)},
-			[]string{"team-0/zzz", "team-a/aaa"}},
+		{"several, sorted", ours,
+			[]*istiov1.VirtualService{vsAt("team-a", "zzz", t0, gw, host), vsAt("team-a", "aaa", t0, gw, host), vsAt("team-0", "zzz", t0, gw, host)},
+			[]string{"team-0/zzz", "team-a/aaa", "team-a/zzz"}},
+		{"one being deleted", ours, []*istiov1.VirtualService{deleting(vsAt("team-a", "shop-ingress", t0, gw, host))}, nil},
 		{"a wildcard host", ours, []*istiov1.VirtualService{vsAt("ops", "catch-all", t0.Add(-time.Hour), gw, "*.sls-local.knapp.example.com")}, []string{"ops/catch-all"}},
 		{"the gateway named in the VirtualService's own namespace", ours,
 			[]*istiov1.VirtualService{vsAt("knative-serving", "x", t0.Add(-time.Hour), "knative-ingress-gateway", host)}, []string{"knative-serving/x"}},
