@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`make test`): unit tests and integration tests against
 # a real kube-apiserver and etcd, with the real CRDs of Knative Serving,
-# Istio and Argo Workflows from the Go module cache, and the full-chain test
+# Istio and Argo Workflows from the Go module cache, progressive releases
+# judged by a real Prometheus (test/progressive), and the full-chain test
 # (test/fullchain) with kube-controller-manager, kube-scheduler, kwok and
 # Knative Serving's own controller and webhook.
 set -euo pipefail
@@ -25,6 +26,12 @@ echo "control plane: $KUBEBUILDER_ASSETS ($("$KUBEBUILDER_ASSETS/kube-apiserver"
 # that a cold build does not run inside go test's timeout.
 KNAPP_KNATIVE_CONTROLLER="$(bash test/controlplane/knative.sh | tail -n 1)"
 export KNAPP_KNATIVE_CONTROLLER
+
+# A real Prometheus for test/progressive and test/promtest (Debian's
+# package), installed before go test so its time is not the tests'.
+KNAPP_PROMETHEUS="$(bash test/promtest/install.sh | tail -n 1)"
+export KNAPP_PROMETHEUS
+echo "prometheus: $KNAPP_PROMETHEUS ($("$KNAPP_PROMETHEUS" --version 2>&1 | head -n 1))"
 
 # The integration tests read third-party CRDs from the module cache.
 go mod download

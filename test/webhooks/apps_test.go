@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,6 +48,19 @@ func TestInvalidAppsAreRefused(t *testing.T) {
 		return map[string]v1alpha1.StringMatch{"x-canary": {Exact: ptr.To(s)}}
 	}
 	logs := func(p string) change { return func(a *v1alpha1.App) { a.Spec.Logs = &v1alpha1.Logs{Path: p} } }
+	// progressive is a valid progressive release of the latest revision
+	// against a named stable, changed by edit.
+	progressive := func(edit func(*v1alpha1.Release)) change {
+		return func(a *v1alpha1.App) {
+			a.Spec.Release = &v1alpha1.Release{Stable: a.Name + "-00001", Canary: &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest},
+				Progressive: &v1alpha1.Progressive{
+					Steps: []v1alpha1.RolloutStep{{Percent: 0}, {Percent: 10}, {Percent: 50}},
+					Analysis: &v1alpha1.Analysis{Interval: &metav1.Duration{Duration: time.Minute},
+						Queries: []v1alpha1.MetricQuery{{Name: "errors", Query: `sum(rate(errors_total{revision="{{.Revision}}"}[{{.Interval}}]))`, Max: ptr.To(0.01)}}},
+					Sticky: true}}
+			edit(a.Spec.Release)
+		}
+	}
 	build := func(f func(*v1alpha1.BuildSpec)) change {
 		return func(a *v1alpha1.App) {
 			a.Spec.Build = &v1alpha1.BuildSpec{Git: v1alpha1.GitSource{URL: "https://git.example.com/shop.git"}, ImageRepository: "registry.example.com/shop"}
@@ -129,6 +143,20 @@ func TestInvalidAppsAreRefused(t *testing.T) {
 		{"cookie name with a space", match(v1alpha1.MatchRule{Cookie: &v1alpha1.CookieMatch{Name: "a b"}}), byCRD, "spec.release.canary.match[0].cookie.name", "should match"},
 		{"rewritePath without path", match(v1alpha1.MatchRule{Headers: exact("1"), RewritePath: "/v2"}), byWebhook, "spec.release.canary.match[0].path", "needs a path match"},
 		{"rewritePath relative", match(v1alpha1.MatchRule{Path: &v1alpha1.StringMatch{Prefix: ptr.To("/a")}, RewritePath: "v2"}), byCRD, "spec.release.canary.match[0].rewritePath", "should match '^/'"},
+
+		// spec.release.progressive
+		{"steps not increasing", progressive(func(r *v1alpha1.Release) { r.Progressive.Steps[2].Percent = 10 }), byWebhook,
+			"spec.release.progressive.steps[2].percent", "steps must increase: above the previous step's 10"},
+		{"step percent above 100", progressive(func(r *v1alpha1.Release) { r.Progressive.Steps[2].Percent = 101 }), byCRD,
+			"spec.release.progressive.steps[2].percent", "less than or equal to 100"},
+		{"interval under 10s", progressive(func(r *v1alpha1.Release) { r.Progressive.Analysis.Interval.Duration = 5 * time.Second }), byWebhook,
+			"spec.release.progressive.analysis.interval", "must be between 10s and 1h0m0s"},
+		{"PromQL that does not parse", progressive(func(r *v1alpha1.Release) { r.Progressive.Analysis.Queries[0].Query = "sum(rate(errors_total[1m])" }), byWebhook,
+			"spec.release.progressive.analysis.queries[0].query", "not valid PromQL"},
+		{"sticky without a stable revision", progressive(func(r *v1alpha1.Release) { r.Stable = "" }), byWebhook,
+			"spec.release.stable", "sticky sessions pin each visitor"},
+		{"canary percent beside steps", progressive(func(r *v1alpha1.Release) { r.Canary.Percent = 10 }), byWebhook,
+			"spec.release.canary.percent", "steps set the canary's percent"},
 
 		// spec.logs
 		{"logs at /", logs("/"), byCRD, "spec.logs.path", "logs.path must be a directory below /, not / itself"},
