@@ -30,6 +30,8 @@ type Prometheus struct {
 	api     promv1.API
 	queries platform.AnalysisQueries
 	url     string
+	// tenantLabel confines Apps' own queries to their namespace.
+	tenantLabel string
 }
 
 // New connects to the Prometheus the platform names; nil without one.
@@ -46,16 +48,20 @@ func New(cfg platform.Analysis) (*Prometheus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("analysis.prometheusURL %q: %w", cfg.PrometheusURL, err)
 	}
-	return &Prometheus{api: promv1.NewAPI(client), queries: cfg.Queries, url: cfg.PrometheusURL}, nil
+	return &Prometheus{api: promv1.NewAPI(client), queries: cfg.Queries, url: cfg.PrometheusURL, tenantLabel: cfg.TenantLabel}, nil
 }
 
 // Measure reads what an analysis needs of one revision over the interval
 // that ends at end: requests and 5xx answers, the latency at the check's
-// percentile, and each of the App's queries. A metric that could not be
-// read carries its error; a p nil (no Prometheus) fails every metric.
+// percentile, and each of the App's queries (confined to its namespace's
+// series when the platform names a tenant label). A metric that could not
+// be read carries its error; a p nil (no Prometheus) fails every metric.
 func (p *Prometheus) Measure(ctx context.Context, a *v1alpha1.Analysis, vars v1alpha1.QueryVars, end time.Time) v1alpha1.Readings {
-	type query struct{ name, template string }
-	queries := []query{{v1alpha1.ReadingRequests, ""}, {v1alpha1.ReadingErrors, ""}}
+	type query struct {
+		name, template string
+		own            bool // the App's, not the platform's
+	}
+	queries := []query{{name: v1alpha1.ReadingRequests}, {name: v1alpha1.ReadingErrors}}
 	if p != nil {
 		queries[0].template, queries[1].template = p.queries.Requests, p.queries.Errors
 	}
@@ -68,7 +74,7 @@ func (p *Prometheus) Measure(ctx context.Context, a *v1alpha1.Analysis, vars v1a
 		queries = append(queries, q)
 	}
 	for _, q := range a.Queries {
-		queries = append(queries, query{q.Name, q.Query})
+		queries = append(queries, query{name: q.Name, template: q.Query, own: true})
 	}
 	readings := v1alpha1.Readings{}
 	for _, q := range queries {
@@ -76,7 +82,7 @@ func (p *Prometheus) Measure(ctx context.Context, a *v1alpha1.Analysis, vars v1a
 			readings[q.name] = v1alpha1.Reading{Err: ErrNotConfigured}
 			continue
 		}
-		v, err := p.value(ctx, q.template, vars, end)
+		v, err := p.value(ctx, q.template, vars, end, q.own)
 		if q.name == v1alpha1.CheckLatency && err == nil {
 			v *= 1000 // seconds, as Knative measures, to the check's milliseconds
 		}
@@ -87,10 +93,15 @@ func (p *Prometheus) Measure(ctx context.Context, a *v1alpha1.Analysis, vars v1a
 
 // value runs one query template at end: NaN for no data, an error for
 // anything but one number.
-func (p *Prometheus) value(ctx context.Context, template string, vars v1alpha1.QueryVars, end time.Time) (float64, error) {
+func (p *Prometheus) value(ctx context.Context, template string, vars v1alpha1.QueryVars, end time.Time, own bool) (float64, error) {
 	query, err := v1alpha1.RenderQuery(template, vars)
 	if err != nil {
 		return 0, err
+	}
+	if own && p.tenantLabel != "" {
+		if query, err = confine(query, p.tenantLabel, vars.Namespace); err != nil {
+			return 0, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()

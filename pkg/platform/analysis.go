@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/prometheus/common/model"
+
 	"knapp.dev/knapp/api/v1alpha1"
 )
 
@@ -23,7 +25,16 @@ type Analysis struct {
 	OnError string `json:"onError,omitempty"`
 	// Queries are the templates of knapp's own checks.
 	Queries AnalysisQueries `json:"queries,omitempty"`
+	// TenantLabel, if set, is the label that names a series' namespace
+	// (namespace, as Prometheus' Kubernetes discovery sets it): every
+	// series an App's own queries select gets <tenantLabel>="<the App's
+	// namespace>" added, so a team reads only its own namespace's series
+	// with knapp's credentials. Empty: an App's queries read any series.
+	TenantLabel string `json:"tenantLabel"`
 }
+
+// DefaultTenantLabel confines Apps' queries to their namespace's series.
+const DefaultTenantLabel = "namespace"
 
 // Values of Analysis.OnError.
 const (
@@ -82,6 +93,9 @@ func (a Analysis) validate() []error {
 		if u, err := url.Parse(a.PrometheusURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("analysis.prometheusURL %q: want http:// or https:// and a host", a.PrometheusURL))
 		}
+	}
+	if a.TenantLabel != "" && !model.LabelName(a.TenantLabel).IsValidLegacy() {
+		errs = append(errs, fmt.Errorf("analysis.tenantLabel %q: not a Prometheus label name", a.TenantLabel))
 	}
 	if a.OnError != "" && a.OnError != OnErrorHold && a.OnError != OnErrorRollback {
 		errs = append(errs, fmt.Errorf("analysis.onError %q: use %s or %s", a.OnError, OnErrorHold, OnErrorRollback))

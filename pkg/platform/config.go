@@ -91,6 +91,7 @@ func Default() Config {
 		URLScheme:               "http",
 		BuildTemplate:           BuildTemplate{Name: "knapp-build", ClusterScope: true},
 		LogRoot:                 "/var/log/knapp",
+		Analysis:                Analysis{TenantLabel: DefaultTenantLabel},
 	}
 }
 

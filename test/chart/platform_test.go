@@ -84,6 +84,7 @@ platform:
 		LogRoot:                 "/data/logs",
 		Hosts:                   platform.HostPolicy{Reserved: []string{"login", "www"}, ByNamespace: map[string][]string{"team-a": {"shop", "shop-eu"}}},
 		Builds:                  platform.BuildPolicy{ClusterTemplates: []string{"kaniko"}, ImageRepositoryPrefix: "registry.example.com/{namespace}/"},
+		Analysis:                platform.Analysis{TenantLabel: platform.DefaultTenantLabel},
 	}
 	if got := loadRendered(t, r); !reflect.DeepEqual(got, want) {
 		t.Errorf("loaded\n%+v\nwant\n%+v", got, want)
@@ -98,6 +99,7 @@ platform:
   analysis:
     prometheusURL: http://prometheus.monitoring.svc:9090
     onError: rollback
+    tenantLabel: kubernetes_namespace
     queries: {requests: 'sum(increase(requests_total{revision="{{.Revision}}"}[{{.Interval}}]))'}
 prometheusBearerTokenSecret: prometheus-reader
 `)
@@ -106,6 +108,7 @@ prometheusBearerTokenSecret: prometheus-reader
 		PrometheusURL:   "http://prometheus.monitoring.svc:9090",
 		BearerTokenFile: "/etc/knapp/prometheus/token",
 		OnError:         platform.OnErrorRollback,
+		TenantLabel:     "kubernetes_namespace",
 		Queries:         platform.AnalysisQueries{Requests: `sum(increase(requests_total{revision="{{.Revision}}"}[{{.Interval}}]))`},
 	}
 	if !reflect.DeepEqual(got, want) {
