@@ -109,6 +109,13 @@ func (p *Prometheus) value(ctx context.Context, template string, vars v1alpha1.Q
 	if err != nil {
 		return 0, fmt.Errorf("Prometheus at %s: %w", p.url, err)
 	}
+	return Number(query, result)
+}
+
+// Number is the one number a check reads from a query's result: a scalar,
+// or a vector of one sample; NaN for an empty vector (no data); an error
+// for more series or another type.
+func Number(query string, result model.Value) (float64, error) {
 	switch v := result.(type) {
 	case *model.Scalar:
 		return float64(v.Value), nil

@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 
 	"knapp.dev/knapp/api/v1alpha1"
-	"knapp.dev/knapp/pkg/platform"
 )
 
 // TestRolloutRoutingGolden: where a progressive release stands becomes the
@@ -34,7 +33,6 @@ func TestRolloutRoutingGolden(t *testing.T) {
 		{"rollout-sticky-paused", nil, true, &v1alpha1.RolloutStatus{Revision: "shop-00bbbbbbbb", StableRevision: "shop-00aaaaaaaa", Phase: v1alpha1.RolloutPaused, Step: 2, Percent: 50}},
 		{"rollout-sticky-rolled-back", cohort, true, &v1alpha1.RolloutStatus{Revision: "shop-00bbbbbbbb", StableRevision: "shop-00aaaaaaaa", Phase: v1alpha1.RolloutRolledBack, Step: 2}},
 	}
-	cfg := platform.Default()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newApp(func(a *v1alpha1.App) {
@@ -42,22 +40,9 @@ func TestRolloutRoutingGolden(t *testing.T) {
 					Canary:      &v1alpha1.Canary{Revision: v1alpha1.CanaryLatest, Match: tc.match},
 					Progressive: &v1alpha1.Progressive{Steps: []v1alpha1.RolloutStep{{Percent: 0}, {Percent: 10}, {Percent: 50}}, Sticky: tc.sticky}}
 			})
-			tmpl, err := MakeRevisionTemplate(app, platform.Environment{}, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := PlanRelease(app.Spec.Release, revisions.Clone().Insert(tmpl.Name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan = ApplyRollout(plan, tc.st, tc.sticky)
-			ksvc := MakeKnativeService(app, tmpl, plan, ServiceRouting{HoldsHost: true, ClusterLocal: plan.Routed()})
-			assertKnativeAccepts(t, app, ksvc)
-			out := routingGolden{Plan: plan, ServiceLabels: ksvc.Labels, Traffic: ksvc.Spec.Traffic}
-			if plan.Routed() {
-				out.VirtualService = MakeVirtualService(app, plan, cfg)
-			}
-			assertGolden(t, tc.name, out)
+			assertRoutingGolden(t, tc.name, app, revisions, func(plan ReleasePlan) ReleasePlan {
+				return ApplyRollout(plan, tc.st, tc.sticky)
+			})
 		})
 	}
 }

@@ -53,25 +53,36 @@ func TestRoutingGolden(t *testing.T) {
 		{"routing-match-rules-removed", &v1alpha1.Release{Stable: "shop-00aaaaaaaa",
 			Canary: &v1alpha1.Canary{Revision: "shop-00bbbbbbbb", Percent: 20}}},
 	}
-	cfg := platform.Default()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			app := newApp(func(a *v1alpha1.App) { a.Spec.Release = tc.release })
-			tmpl, err := MakeRevisionTemplate(app, platform.Environment{}, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := PlanRelease(app.Spec.Release, revisions.Clone().Insert(tmpl.Name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ksvc := MakeKnativeService(app, tmpl, plan, ServiceRouting{HoldsHost: true, ClusterLocal: plan.Routed()})
-			assertKnativeAccepts(t, app, ksvc)
-			out := routingGolden{Plan: plan, ServiceLabels: ksvc.Labels, Traffic: ksvc.Spec.Traffic}
-			if plan.Routed() {
-				out.VirtualService = MakeVirtualService(app, plan, cfg)
-			}
-			assertGolden(t, tc.name, out)
+			assertRoutingGolden(t, tc.name, app, revisions, nil)
 		})
 	}
+}
+
+// assertRoutingGolden renders the App's release (its plan, after adjust
+// when given) into the Knative Service, which Knative's own validation
+// must accept, and knapp's VirtualService, and compares them with the
+// golden file name.
+func assertRoutingGolden(t *testing.T, name string, app *v1alpha1.App, revisions sets.Set[string], adjust func(ReleasePlan) ReleasePlan) {
+	t.Helper()
+	tmpl, err := MakeRevisionTemplate(app, platform.Environment{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanRelease(app.Spec.Release, revisions.Clone().Insert(tmpl.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adjust != nil {
+		plan = adjust(plan)
+	}
+	ksvc := MakeKnativeService(app, tmpl, plan, ServiceRouting{HoldsHost: true, ClusterLocal: plan.Routed()})
+	assertKnativeAccepts(t, app, ksvc)
+	out := routingGolden{Plan: plan, ServiceLabels: ksvc.Labels, Traffic: ksvc.Spec.Traffic}
+	if plan.Routed() {
+		out.VirtualService = MakeVirtualService(app, plan, platform.Default())
+	}
+	assertGolden(t, name, out)
 }

@@ -15,8 +15,6 @@ import (
 
 	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/test/testenv"
-	"knative.dev/pkg/apis"
-	duckv1 "knative.dev/pkg/apis/duck/v1"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -139,17 +137,10 @@ func actAsKnative(t *testing.T, ksvc *servingv1.Service) {
 
 // knativeReady sets the conditions Knative reports for a Service whose
 // revision is ready and whose routes serve its URL.
-func knativeReady(s *servingv1.Service) {
-	now := apis.VolatileTime{Inner: metav1.Now()}
-	s.Status.Conditions = duckv1.Conditions{
-		{Type: apis.ConditionReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: servingv1.ServiceConditionRoutesReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-	}
-}
+func knativeReady(s *servingv1.Service) { testenv.KnativeReady(s) }
 
 // setKnativeStatus writes the Service's status as Knative would for its
-// current generation: its URL (by the platform's domain-template, or the
-// cluster-local host), resolved traffic and latest revisions, then edit.
+// current generation (testenv.SetKnativeStatus), then edit.
 func setKnativeStatus(t *testing.T, key client.ObjectKey, edit func(*servingv1.Service)) {
 	t.Helper()
 	eventually(t, "writing Knative status", func(ctx context.Context) error {
@@ -157,33 +148,10 @@ func setKnativeStatus(t *testing.T, key client.ObjectKey, edit func(*servingv1.S
 		if err := k8s.Get(ctx, key, s); err != nil {
 			return err
 		}
-		s.Status.ObservedGeneration = s.Generation
-		s.Status.URL = apis.HTTP(knativeHost(s))
-		s.Status.LatestCreatedRevisionName = s.Spec.Template.Name
-		s.Status.LatestReadyRevisionName = s.Spec.Template.Name
-		s.Status.Traffic = nil
-		for _, tt := range s.Spec.Traffic {
-			resolved := *tt.DeepCopy()
-			if tt.LatestRevision != nil && *tt.LatestRevision {
-				resolved.RevisionName = s.Spec.Template.Name
-			}
-			s.Status.Traffic = append(s.Status.Traffic, resolved)
-		}
+		testenv.SetKnativeStatus(s)
 		edit(s)
 		return k8s.Status().Update(ctx, s)
 	})
-}
-
-// knativeHost is the host Knative gives a Service under the platform's
-// config-domain and domain-template (pkg/knativedomain).
-func knativeHost(s *servingv1.Service) string {
-	if s.Labels["networking.knative.dev/visibility"] == "cluster-local" {
-		return s.Name + "." + s.Namespace + ".svc.cluster.local"
-	}
-	if host := s.Annotations[v1alpha1.AnnotationHost]; host != "" {
-		return host + ".sls-local.knapp.example.com"
-	}
-	return s.Name + "." + s.Namespace + ".sls-local.knapp.example.com"
 }
 
 // eventsFor lists the events about an object.

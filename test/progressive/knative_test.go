@@ -5,15 +5,10 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"knative.dev/pkg/apis"
-	duckv1 "knative.dev/pkg/apis/duck/v1"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"knapp.dev/knapp/api/v1alpha1"
 	"knapp.dev/knapp/test/testenv"
 )
 
@@ -33,7 +28,7 @@ func actAsKnative(t testing.TB, ns string) {
 			list := &servingv1.ServiceList{}
 			if err := k8s.List(ctx, list, client.InNamespace(ns)); err == nil {
 				for i := range list.Items {
-					if s := &list.Items[i]; s.Status.ObservedGeneration != s.Generation || s.Status.URL == nil || s.Status.URL.Host != knativeHost(s) {
+					if s := &list.Items[i]; s.Status.ObservedGeneration != s.Generation || s.Status.URL == nil || s.Status.URL.Host != testenv.KnativeHost(s) {
 						reportReady(ctx, s)
 					}
 				}
@@ -52,31 +47,7 @@ func reportReady(ctx context.Context, s *servingv1.Service) {
 	if err := k8s.Create(ctx, testenv.RevisionOf(s)); err != nil && !apierrors.IsAlreadyExists(err) {
 		return
 	}
-	now := apis.VolatileTime{Inner: metav1.Now()}
-	s.Status.ObservedGeneration = s.Generation
-	s.Status.URL = apis.HTTP(knativeHost(s))
-	s.Status.LatestCreatedRevisionName = s.Spec.Template.Name
-	s.Status.LatestReadyRevisionName = s.Spec.Template.Name
-	s.Status.Traffic = nil
-	for _, tt := range s.Spec.Traffic {
-		resolved := *tt.DeepCopy()
-		if tt.LatestRevision != nil && *tt.LatestRevision {
-			resolved.RevisionName = s.Spec.Template.Name
-		}
-		s.Status.Traffic = append(s.Status.Traffic, resolved)
-	}
-	s.Status.Conditions = duckv1.Conditions{
-		{Type: apis.ConditionReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: servingv1.ServiceConditionRoutesReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
-	}
+	testenv.SetKnativeStatus(s)
+	testenv.KnativeReady(s)
 	_ = k8s.Status().Update(ctx, s)
-}
-
-// knativeHost is the host Knative gives the Service: the platform's, or the
-// cluster-local one.
-func knativeHost(s *servingv1.Service) string {
-	if s.Labels["networking.knative.dev/visibility"] == "cluster-local" {
-		return s.Name + "." + s.Namespace + ".svc.cluster.local"
-	}
-	return s.Annotations[v1alpha1.AnnotationHost] + ".sls-local.knapp.example.com"
 }

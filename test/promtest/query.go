@@ -3,11 +3,12 @@ package promtest
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/prometheus/common/model"
+
+	"knapp.dev/knapp/pkg/analysis"
 )
 
 // Query runs an instant query at at (the zero time: now), as knapp's
@@ -31,19 +32,7 @@ func (p *Prometheus) Value(ctx context.Context, query string, at time.Time) (flo
 	if err != nil {
 		return 0, err
 	}
-	switch v := v.(type) {
-	case *model.Scalar:
-		return float64(v.Value), nil
-	case model.Vector:
-		switch len(v) {
-		case 0:
-			return math.NaN(), nil
-		case 1:
-			return float64(v[0].Value), nil
-		}
-		return 0, fmt.Errorf("query %s: %d series, want one: %v", query, len(v), v)
-	}
-	return 0, fmt.Errorf("query %s: a %s, want a vector or a scalar", query, v.Type())
+	return analysis.Number(query, v)
 }
 
 // WaitScrape returns once each target has been scraped successfully by a
