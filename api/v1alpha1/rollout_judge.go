@@ -83,6 +83,18 @@ func IntervalVerdict(results []AnalysisResult) Verdict {
 	return v
 }
 
+// UnknownAsFailed turns the checks that could not be read into failed
+// ones, for a platform whose analysis.onError is rollback.
+func UnknownAsFailed(results []AnalysisResult) []AnalysisResult {
+	out := append([]AnalysisResult(nil), results...)
+	for i := range out {
+		if out[i].Verdict == VerdictUnknown {
+			out[i].Verdict = VerdictFail
+		}
+	}
+	return out
+}
+
 // successRate is the share of requests that did not answer 5xx, in
 // percent; NaN without requests.
 func successRate(r Readings) Reading {

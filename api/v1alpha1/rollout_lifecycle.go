@@ -190,13 +190,6 @@ func (p *Progressive) Advance(st *RolloutStatus, verdict Verdict, results []Anal
 	return RolloutHeld
 }
 
-// RollBack ends the rollout as rolled back for a reason other than the
-// checks (the platform's onError rollback when metrics cannot be read).
-func (st *RolloutStatus) RollBack(why string) {
-	st.Phase, st.Percent = RolloutRolledBack, 0
-	st.Message = fmt.Sprintf("Rolled back: %s. Revision %s takes all traffic until spec.release.canary or progressive changes.", why, st.StableRevision)
-}
-
 func (p *Progressive) step(st *RolloutStatus) RolloutStep {
 	i := int(st.Step) - 1
 	if i < 0 || i >= len(p.Steps) {
@@ -222,7 +215,12 @@ func FailedChecks(results []AnalysisResult) string {
 		if msg != "" {
 			msg += "; "
 		}
-		msg += fmt.Sprintf("%s %s (threshold %s)", r.Metric, r.Value, r.Threshold)
+		switch {
+		case r.Value != "":
+			msg += fmt.Sprintf("%s %s (threshold %s)", r.Metric, r.Value, r.Threshold)
+		default:
+			msg += fmt.Sprintf("%s could not be read: %s", r.Metric, r.Message)
+		}
 	}
 	if msg == "" {
 		return "no check failed"

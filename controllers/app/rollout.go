@@ -88,13 +88,11 @@ func (r *Reconciler) judgeInterval(ctx context.Context, s *state, p *v1alpha1.Pr
 	canary := reader.Measure(ctx, p.Analysis, vars(st.Revision), now)
 	stable := reader.Measure(ctx, p.Analysis, vars(st.StableRevision), now)
 	results, verdict := p.Analysis.Judge(canary, stable)
-	s.analysedVerdict = verdict
 	if verdict == v1alpha1.VerdictUnknown && r.Platform.Analysis.WithDefaults().OnError == platform.OnErrorRollback {
-		p.Advance(st, verdict, results, now)
-		st.RollBack(fmt.Sprintf("the metrics could not be read and the platform's analysis.onError is rollback: %s",
-			st.Message))
-		return
+		// The platform counts an interval it cannot judge as failed.
+		results, verdict = v1alpha1.UnknownAsFailed(results), v1alpha1.VerdictFail
 	}
+	s.analysedVerdict = verdict
 	p.Advance(st, verdict, results, now)
 }
 
