@@ -28,8 +28,9 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: build
-build: ## Build the manager binary into bin/.
+build: ## Build the manager binary and the kubectl plugin (kubectl knapp) into bin/.
 	go build -o bin/knapp ./cmd/knapp
+	go build -o bin/kubectl-knapp ./cmd/kubectl-knapp
 
 .PHONY: vet
 vet: ## go vet every package.
