@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/test/testenv"
 )
 
 // createApp creates an App as the admin and writes its status as knapp
@@ -234,5 +237,26 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 	if c := read(t, argo.Name).Spec.Release; c == nil || c.Canary == nil || c.Canary.Revision != v1alpha1.CanaryLatest {
 		t.Errorf("--force did not patch: %+v", c)
+	}
+}
+
+// The README shows describe's and route's output as these tests print it.
+func TestREADMEShowsTheseOutputs(t *testing.T) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"describe-shop", "route-shop"} {
+		golden, err := os.ReadFile(filepath.Join("testdata", name+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(readme), "```\n"+string(golden)+"```") {
+			t.Errorf("README.md does not show testdata/%s.txt as a block of its own", name)
+		}
 	}
 }
