@@ -70,6 +70,9 @@ func (r *Reconciler) rolloutRevision(s *state) string {
 	return s.observed.service.Status.LatestReadyRevisionName
 }
 
+// analysisTimeout bounds the queries of one interval's analysis.
+const analysisTimeout = 15 * time.Second
+
 // judgeInterval reads the canary's and the stable's metrics over the
 // interval that ended now and advances the rollout by its verdict. Without
 // an analysis the interval passes: a step is its pause. When Prometheus
@@ -84,6 +87,10 @@ func (r *Reconciler) judgeInterval(ctx context.Context, s *state, p *v1alpha1.Pr
 	vars := func(revision string) v1alpha1.QueryVars {
 		return v1alpha1.NewQueryVars(s.app.Namespace, s.app.Name, revision, interval)
 	}
+	// One bound for every query of the interval, so a Prometheus that
+	// does not answer holds the rollout, not a reconcile worker.
+	ctx, cancel := context.WithTimeout(ctx, analysisTimeout)
+	defer cancel()
 	reader := r.metricsReader()
 	canary := reader.Measure(ctx, p.Analysis, vars(st.Revision), now)
 	stable := reader.Measure(ctx, p.Analysis, vars(st.StableRevision), now)
