@@ -21,21 +21,29 @@ type change struct {
 	words   string
 }
 
-// patchRelease applies a change to the App as the caller, unless Argo CD
-// manages it and force is off, and prints what changed.
+// patchRelease applies a change of spec.release to the App.
 func (o *options) patchRelease(ctx context.Context, name string, force bool, edit func(*v1alpha1.App) (change, error)) error {
+	return o.patchApp(ctx, name, force, func(a *v1alpha1.App) (map[string]any, string, error) {
+		ch, err := edit(a)
+		return map[string]any{"release": ch.release}, ch.words, err
+	})
+}
+
+// patchApp merge-patches the App's spec as the caller, unless Argo CD
+// manages it and force is off, and prints what changed.
+func (o *options) patchApp(ctx context.Context, name string, force bool, edit func(*v1alpha1.App) (spec map[string]any, words string, err error)) error {
 	c, app, err := o.getApp(ctx, name)
 	if err != nil {
 		return err
 	}
 	if why := argoCDManaged(app); why != "" && !force {
-		return fmt.Errorf("App %s/%s is managed by Argo CD (%s): change spec.release in its git repository, or pass --force (the next sync undoes it)", app.Namespace, app.Name, why)
+		return fmt.Errorf("App %s/%s is managed by Argo CD (%s): change its spec in its git repository, or pass --force (the next sync undoes it)", app.Namespace, app.Name, why)
 	}
-	ch, err := edit(app)
+	spec, words, err := edit(app)
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(map[string]any{"spec": map[string]any{"release": ch.release}})
+	data, err := json.Marshal(map[string]any{"spec": spec})
 	if err != nil {
 		return err
 	}
@@ -48,7 +56,7 @@ func (o *options) patchRelease(ctx context.Context, name string, force bool, edi
 		}
 		return fmt.Errorf("patching App %s/%s: %w", app.Namespace, app.Name, err)
 	}
-	fmt.Fprintf(o.streams.Out, "app.knapp.dev/%s patched: %s\n", app.Name, ch.words)
+	fmt.Fprintf(o.streams.Out, "app.knapp.dev/%s patched: %s\n", app.Name, words)
 	return nil
 }
 
@@ -228,6 +236,31 @@ func newPauseCommand(o *options, paused bool) *cobra.Command {
 			})
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
+	return cmd
+}
+
+func newBuildCommand(o *options) *cobra.Command {
+	var revision string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "build APP --revision R",
+		Short: "Build the App from a git branch, tag or commit (spec.build.git.revision)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(revision) == "" {
+				return fmt.Errorf("--revision: name a branch, tag or commit to build, such as main or v1.4.3")
+			}
+			return o.patchApp(cmd.Context(), args[0], force, func(a *v1alpha1.App) (map[string]any, string, error) {
+				if a.Spec.Build == nil {
+					return nil, "", fmt.Errorf("App %s has no spec.build: it runs spec.image %s", a.Name, a.Spec.Image)
+				}
+				return map[string]any{"build": map[string]any{"git": map[string]any{"revision": revision}}},
+					fmt.Sprintf("builds %s from %s (was %s)", a.Name, revision, a.Spec.Build.GitRevision()), nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&revision, "revision", "", "The git branch, tag or commit to build.")
 	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
 	return cmd
 }

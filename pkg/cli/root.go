@@ -33,7 +33,7 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	root.AddCommand(
 		newGetCommand(o), newDescribeCommand(o), newRouteCommand(o),
 		newCanaryCommand(o), newPromoteCommand(o), newRollbackCommand(o),
-		newPauseCommand(o, true), newPauseCommand(o, false),
+		newPauseCommand(o, true), newPauseCommand(o, false), newBuildCommand(o),
 	)
 	return root
 }

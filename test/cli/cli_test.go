@@ -260,3 +260,33 @@ func TestREADMEShowsTheseOutputs(t *testing.T) {
 		}
 	}
 }
+
+// build patches spec.build.git.revision, which starts knapp's build of it.
+func TestBuild(t *testing.T) {
+	createApp(t, &v1alpha1.App{
+		ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: v1alpha1.AppSpec{Build: &v1alpha1.BuildSpec{
+			Git:             v1alpha1.GitSource{URL: "https://git.example.com/team-a/api.git", Revision: "main"},
+			ImageRepository: "registry.example.com/team-a/api",
+		}},
+	}, v1alpha1.AppStatus{})
+	out, err := knapp(editor, "build", "api", "--revision", "v1.4.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := read(t, "api").Spec.Build.Git.Revision; got != "v1.4.3" || out != "app.knapp.dev/api patched: builds api from v1.4.3 (was main)\n" {
+		t.Errorf("revision %s, printed %q", got, out)
+	}
+	cart(t, nil)
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"build", "api"}, "--revision: name a branch, tag or commit"},
+		{[]string{"build", "cart", "--revision", "main"}, "App cart has no spec.build"},
+	} {
+		if _, err := knapp(editor, tc.args...); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("kubectl knapp %v: %v, want an error saying %q", tc.args, err, tc.says)
+		}
+	}
+}
