@@ -32,6 +32,12 @@ build: ## Build the manager binary and the kubectl plugin (kubectl knapp) into b
 	go build -o bin/knapp ./cmd/knapp
 	go build -o bin/kubectl-knapp ./cmd/kubectl-knapp
 
+KREW_VERSION ?= v0.1.0
+
+.PHONY: krew
+krew: ## kubectl knapp's release archives and Krew manifest for KREW_VERSION (bin/krew; hack/krew.sh).
+	bash hack/krew.sh $(KREW_VERSION)
+
 .PHONY: vet
 vet: ## go vet every package.
 	go vet ./...
