@@ -27,6 +27,12 @@ echo "control plane: $KUBEBUILDER_ASSETS ($("$KUBEBUILDER_ASSETS/kube-apiserver"
 KNAPP_KNATIVE_CONTROLLER="$(bash test/controlplane/knative.sh | tail -n 1)"
 export KNAPP_KNATIVE_CONTROLLER
 
+# Debian's Chromium for test/console, which drives the web console in it.
+if ! command -v chromium >/dev/null; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+fi
+
 # A real Prometheus for test/progressive and test/promtest (Debian's
 # package), installed before go test so its time is not the tests'.
 KNAPP_PROMETHEUS="$(bash test/promtest/install.sh | tail -n 1)"

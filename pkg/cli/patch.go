@@ -23,41 +23,62 @@ type change struct {
 
 // patchRelease applies a change of spec.release to the App.
 func (o *options) patchRelease(ctx context.Context, name string, force bool, edit func(*v1alpha1.App) (change, error)) error {
-	return o.patchApp(ctx, name, force, func(a *v1alpha1.App) (map[string]any, string, error) {
-		ch, err := edit(a)
-		return map[string]any{"release": ch.release}, ch.words, err
-	})
+	return o.patchApp(ctx, name, force, releaseEdit(edit))
 }
 
-// patchApp merge-patches the App's spec as the caller, unless Argo CD
-// manages it and force is off, and prints what changed.
-func (o *options) patchApp(ctx context.Context, name string, force bool, edit func(*v1alpha1.App) (spec map[string]any, words string, err error)) error {
+// releaseEdit is a change of spec.release as an edit of the spec.
+func releaseEdit(edit func(*v1alpha1.App) (change, error)) editFunc {
+	return func(a *v1alpha1.App) (map[string]any, string, error) {
+		ch, err := edit(a)
+		return map[string]any{"release": ch.release}, ch.words, err
+	}
+}
+
+// patchApp merge-patches the App's spec as the caller (applyChange) and
+// prints what changed.
+func (o *options) patchApp(ctx context.Context, name string, force bool, edit editFunc) error {
 	c, app, err := o.getApp(ctx, name)
 	if err != nil {
 		return err
 	}
+	words, err := applyChange(ctx, c, app, force, edit)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.streams.Out, "app.knapp.dev/%s patched: %s\n", app.Name, words)
+	return nil
+}
+
+// editFunc is one release operation: the merge patch of the App's spec it
+// makes, and what it does in words.
+type editFunc func(*v1alpha1.App) (spec map[string]any, words string, err error)
+
+// applyChange is every release operation's write, the plugin's and the
+// console's: refused on an App Argo CD manages unless force (the next sync
+// would undo it), else a merge patch of the spec as the caller, whose
+// refusals are said plainly.
+func applyChange(ctx context.Context, c client.Client, app *v1alpha1.App, force bool, edit editFunc) (string, error) {
 	if why := argoCDManaged(app); why != "" && !force {
-		return fmt.Errorf("App %s/%s is managed by Argo CD (%s): change its spec in its git repository, or pass --force (the next sync undoes it)", app.Namespace, app.Name, why)
+		return "", fmt.Errorf("App %s/%s is managed by Argo CD (%s): change its spec in its git repository, or pass --force (the next sync undoes it)", app.Namespace, app.Name, why)
 	}
 	spec, words, err := edit(app)
 	if err != nil {
-		return err
+		return "", err
 	}
 	data, err := json.Marshal(map[string]any{"spec": spec})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := c.Patch(ctx, app, client.RawPatch(types.MergePatchType, data)); err != nil {
 		switch {
 		case apierrors.IsForbidden(err):
-			return fmt.Errorf("you may not patch Apps in namespace %s: %v", app.Namespace, apierrors.ReasonForError(err))
+			return "", fmt.Errorf("you may not patch Apps in namespace %s: %v", app.Namespace, apierrors.ReasonForError(err))
 		case apierrors.IsInvalid(err):
-			return fmt.Errorf("the App refused the change: %v", err)
+			return "", fmt.Errorf("the App refused the change: %v", err)
 		}
-		return fmt.Errorf("patching App %s/%s: %w", app.Namespace, app.Name, err)
+		return "", fmt.Errorf("patching App %s/%s: %w", app.Namespace, app.Name, err)
 	}
-	fmt.Fprintf(o.streams.Out, "app.knapp.dev/%s patched: %s\n", app.Name, words)
-	return nil
+	return words, nil
 }
 
 func newCanaryCommand(o *options) *cobra.Command {
@@ -171,14 +192,7 @@ func newPromoteCommand(o *options) *cobra.Command {
 		Short: "Make the canary the stable revision: it takes all traffic",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.patchRelease(cmd.Context(), args[0], force, func(a *v1alpha1.App) (change, error) {
-				canary := a.Status.CanaryRevision
-				if canary == "" {
-					return change{}, fmt.Errorf("App %s has no canary to promote (status.canaryRevision is empty)", a.Name)
-				}
-				return change{release: map[string]any{"stable": canary, "canary": nil, "progressive": nil},
-					words: fmt.Sprintf("%s is the stable revision and takes all traffic (was %s)", canary, orDash(a.Status.StableRevision))}, nil
-			})
+			return o.patchRelease(cmd.Context(), args[0], force, promote)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
@@ -192,20 +206,11 @@ func newRollbackCommand(o *options) *cobra.Command {
 		Short: "Send all traffic to the stable revision, or to REVISION, and drop the canary",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.patchRelease(cmd.Context(), args[0], force, func(a *v1alpha1.App) (change, error) {
-				target := a.Status.StableRevision
-				if len(args) == 2 {
-					target = args[1]
-				}
-				if target == "" || target == v1alpha1.CanaryLatest {
-					return change{}, fmt.Errorf("name the revision to roll back to: App %s has no stable revision routed now", a.Name)
-				}
-				if err := revisionExists(a, target); err != nil {
-					return change{}, err
-				}
-				return change{release: map[string]any{"stable": target, "canary": nil, "progressive": nil},
-					words: fmt.Sprintf("%s takes all traffic, no canary (was %s)", target, trafficWords(a))}, nil
-			})
+			target := ""
+			if len(args) == 2 {
+				target = args[1]
+			}
+			return o.patchRelease(cmd.Context(), args[0], force, rollback(target))
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
@@ -224,16 +229,7 @@ func newPauseCommand(o *options, paused bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.patchRelease(cmd.Context(), args[0], force, func(a *v1alpha1.App) (change, error) {
-				if a.Spec.Release == nil || a.Spec.Release.Progressive == nil {
-					return change{}, fmt.Errorf("App %s has no progressive release (spec.release.progressive) to pause or resume", a.Name)
-				}
-				words := "the progressive release is paused"
-				if !paused {
-					words = "the progressive release goes on"
-				}
-				return change{release: map[string]any{"progressive": map[string]any{"paused": paused}}, words: words}, nil
-			})
+			return o.patchRelease(cmd.Context(), args[0], force, pause(paused))
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
@@ -263,4 +259,45 @@ func newBuildCommand(o *options) *cobra.Command {
 	cmd.Flags().StringVar(&revision, "revision", "", "The git branch, tag or commit to build.")
 	cmd.Flags().BoolVar(&force, "force", false, "Patch an App Argo CD manages (its next sync undoes it).")
 	return cmd
+}
+
+// promote makes the canary routed now the stable revision.
+func promote(a *v1alpha1.App) (change, error) {
+	canary := a.Status.CanaryRevision
+	if canary == "" {
+		return change{}, fmt.Errorf("App %s has no canary to promote (status.canaryRevision is empty)", a.Name)
+	}
+	return change{release: map[string]any{"stable": canary, "canary": nil, "progressive": nil},
+		words: fmt.Sprintf("%s is the stable revision and takes all traffic (was %s)", canary, orDash(a.Status.StableRevision))}, nil
+}
+
+// rollback sends all traffic to target, or to the stable routed now.
+func rollback(target string) func(*v1alpha1.App) (change, error) {
+	return func(a *v1alpha1.App) (change, error) {
+		if target == "" {
+			target = a.Status.StableRevision
+		}
+		if target == "" || target == v1alpha1.CanaryLatest {
+			return change{}, fmt.Errorf("name the revision to roll back to: App %s has no stable revision routed now", a.Name)
+		}
+		if err := revisionExists(a, target); err != nil {
+			return change{}, err
+		}
+		return change{release: map[string]any{"stable": target, "canary": nil, "progressive": nil},
+			words: fmt.Sprintf("%s takes all traffic, no canary (was %s)", target, trafficWords(a))}, nil
+	}
+}
+
+// pause holds (or resumes) a progressive release.
+func pause(paused bool) func(*v1alpha1.App) (change, error) {
+	return func(a *v1alpha1.App) (change, error) {
+		if a.Spec.Release == nil || a.Spec.Release.Progressive == nil {
+			return change{}, fmt.Errorf("App %s has no progressive release (spec.release.progressive) to pause or resume", a.Name)
+		}
+		words := "the progressive release is paused"
+		if !paused {
+			words = "the progressive release goes on"
+		}
+		return change{release: map[string]any{"progressive": map[string]any{"paused": paused}}, words: words}, nil
+	}
 }

@@ -34,12 +34,18 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		newGetCommand(o), newDescribeCommand(o), newRouteCommand(o),
 		newCanaryCommand(o), newPromoteCommand(o), newRollbackCommand(o),
 		newPauseCommand(o, true), newPauseCommand(o, false), newBuildCommand(o),
+		newConsoleCommand(o),
 	)
 	return root
 }
 
 // client is a client of the caller's cluster, as the caller.
 func (o *options) client() (client.Client, error) {
+	return o.watchClient()
+}
+
+// watchClient is client that can also watch (the console's live pages).
+func (o *options) watchClient() (client.WithWatch, error) {
 	cfg, err := o.flags.ToRESTConfig()
 	if err != nil {
 		return nil, err
@@ -51,7 +57,7 @@ func (o *options) client() (client.Client, error) {
 	if err := v1alpha1.AddToScheme(scheme); err != nil {
 		return nil, err
 	}
-	return client.New(cfg, client.Options{Scheme: scheme})
+	return client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 }
 
 // namespace is --namespace, else the kubeconfig context's.

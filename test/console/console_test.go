@@ -1,0 +1,288 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/controllers/app"
+	"knapp.dev/knapp/pkg/cli"
+	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/test/testenv"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write the App page's screenshots to screenshots/ (the README shows them)")
+
+const team = "team-a"
+
+func TestMain(m *testing.M) {
+	if testenv.SkipSuite() {
+		fmt.Println("skipping console tests: KUBEBUILDER_ASSETS is not set (make test sets it)")
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// The team's editor opens the console, sees the canary's share, clicks
+// Promote and sees the canary take all traffic once knapp rolled it out.
+func TestPromoteFromTheConsole(t *testing.T) {
+	browser := chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	env, err := testenv.Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = env.Stop() }()
+	admin := env.Client
+	startKnapp(ctx, t, env)
+	editor := teamEditor(ctx, t, env)
+	testenv.ActAsKnative(t, admin, team)
+
+	// An App with a stable revision and a canary at 20%.
+	shop := &v1alpha1.App{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: "shop"},
+		Spec: v1alpha1.AppSpec{Image: "registry.example.com/shop:1.0.0"}}
+	if err := admin.Create(ctx, shop); err != nil {
+		t.Fatal(err)
+	}
+	first := waitApp(ctx, t, admin, func(a *v1alpha1.App) bool { return a.Status.LatestReadyRevisionName != "" }).Status.LatestReadyRevisionName
+	patch := []byte(fmt.Sprintf(`{"spec":{"image":"registry.example.com/shop:2.0.0","release":{"stable":%q,"canary":{"revision":"latest","percent":20}}}}`, first))
+	if err := admin.Patch(ctx, shop, client.RawPatch("application/merge-patch+json", patch)); err != nil {
+		t.Fatal(err)
+	}
+	canary := waitApp(ctx, t, admin, func(a *v1alpha1.App) bool {
+		return a.Status.CanaryRevision != "" && a.Status.CanaryPercent != nil && *a.Status.CanaryPercent == 20 && len(a.Status.Revisions) == 2
+	}).Status.CanaryRevision
+
+	login := startConsole(ctx, t, editor)
+	checkDefences(ctx, t, login)
+	if r := readApp(ctx, t, admin).Spec.Release; r.Canary == nil || r.Stable != first {
+		t.Fatalf("the refused requests changed the App: spec.release %+v", r)
+	}
+	bctx, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1100, 760),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))...)
+	defer stop()
+	tab, closeTab := chromedp.NewContext(bctx)
+	defer closeTab()
+
+	// The first Run starts the browser and lives as long as tab; each step
+	// after it gets a bound of its own, so a failure says where.
+	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(tab, 90*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("in Chromium, %s: %v\n%s", what, err, page(tab))
+		}
+	}
+	percent := func(rev string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`.revision[data-name=%q] .percent`, rev)) }
+	u, _ := url.Parse(login)
+	step("logging in: the team's Apps", chromedp.Navigate(login), chromedp.WaitVisible(chromedp.CSS(`a[href="#/team-a/shop"]`)))
+	// A new query, so that the browser loads the page anew (a change of
+	// the fragment alone fires no load event to wait for).
+	step("the App page", chromedp.Navigate("http://"+u.Host+"/?page=app#/team-a/shop"),
+		waitText(percent(canary), "20%"), waitText(percent(first), "80%"))
+	before, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("Promote", chromedp.Click(chromedp.CSS(`#promote`)),
+		waitText(chromedp.CSS(`#notice`), "is the stable revision and takes all traffic"),
+		waitText(percent(canary), "100%"))
+	after, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := readApp(ctx, t, admin).Spec.Release; r.Stable != canary || r.Canary != nil {
+		t.Errorf("after Promote, spec.release is %+v", r)
+	}
+	if *screenshots {
+		for name, png := range map[string][]byte{"app-canary.png": before, "app-promoted.png": after} {
+			if err := os.WriteFile(filepath.Join("screenshots", name), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// page is what the browser shows, for a failure's message.
+func page(tab context.Context) string {
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
+	if err != nil {
+		return "(the page could not be read: " + err.Error() + ")"
+	}
+	return "the page shows:\n" + html
+}
+
+// waitText waits until the element's text holds want: the page updates
+// from the App's watch, so the text arrives after knapp and Knative acted.
+func waitText(sel chromedp.CSS, want string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		var last string
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+			got, err := chromedp.Run(ctx, chromedp.Text(sel, chromedp.NodeVisible))
+			if err != nil {
+				return false, nil
+			}
+			last = got
+			return strings.Contains(got, want), nil
+		})
+		if err != nil {
+			return chromedp.Void{}, fmt.Errorf("%s shows %q, not %q: %w", sel, last, want, err)
+		}
+		return chromedp.Void{}, nil
+	}
+}
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed (test/run-tests.sh installs Debian's chromium)")
+	}
+	t.Skip("chromium is not installed (apt-get install chromium)")
+	return ""
+}
+
+// startKnapp runs knapp's reconciler as cmd/knapp does.
+func startKnapp(ctx context.Context, t *testing.T, env *testenv.Env) {
+	t.Helper()
+	cfg := platform.Default()
+	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{Scheme: env.Scheme, Cache: app.CacheOptions(cfg),
+		Metrics: metricsserver.Options{BindAddress: "0"}, HealthProbeBindAddress: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &app.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("knapp"), Platform: cfg}
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		t.Fatal(err)
+	}
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(mctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if !mgr.GetCache().WaitForCacheSync(ctx) {
+		t.Fatal("knapp's cache did not sync")
+	}
+}
+
+// teamEditor creates the team's namespace and a user bound to knapp's
+// tenant role knapp-app-edit there, and returns their kubeconfig.
+func teamEditor(ctx context.Context, t *testing.T, env *testenv.Env) string {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team}}); err != nil {
+		t.Fatal(err)
+	}
+	roles, err := testenv.ReadObjects(filepath.Join(root, "config", "rbac", "tenant-roles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range roles {
+		if err := env.Client.Create(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := env.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: "alice"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "knapp-app-edit"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: "alice"}}}); err != nil {
+		t.Fatal(err)
+	}
+	user, err := env.AddUser(envtest.User{Name: "alice"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "alice.kubeconfig")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// startConsole runs kubectl knapp console as the editor and returns the
+// login URL it prints.
+func startConsole(ctx context.Context, t *testing.T, kubeconfig string) string {
+	t.Helper()
+	out, w := io.Pipe()
+	root := cli.NewRootCommand(genericiooptions.IOStreams{In: strings.NewReader(""), Out: w, ErrOut: w})
+	root.SetArgs([]string{"--kubeconfig", kubeconfig, "-n", team, "console", "--port", "0"})
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(cctx); _ = w.Close() }()
+	t.Cleanup(func() { cancel(); <-done })
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+/login\?token=[0-9a-f]+`)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if u := url.FindString(sc.Text()); u != "" {
+			go func() { _, _ = io.Copy(io.Discard, out) }()
+			return u
+		}
+	}
+	t.Fatalf("kubectl knapp console printed no login URL: %v", <-done)
+	return ""
+}
+
+func readApp(ctx context.Context, t *testing.T, c client.Client) *v1alpha1.App {
+	t.Helper()
+	a := &v1alpha1.App{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: "shop"}, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func waitApp(ctx context.Context, t *testing.T, c client.Client, ok func(*v1alpha1.App) bool) *v1alpha1.App {
+	t.Helper()
+	var a *v1alpha1.App
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		a = &v1alpha1.App{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: "shop"}, a); err != nil {
+			return false, nil
+		}
+		return ok(a), nil
+	})
+	if err != nil {
+		t.Fatalf("App team-a/shop: %v; status %+v", err, a.Status)
+	}
+	return a
+}
