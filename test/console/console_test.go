@@ -102,7 +102,9 @@ func TestPromoteFromTheConsole(t *testing.T) {
 			t.Fatalf("in Chromium, %s: %v\n%s", what, err, page(tab))
 		}
 	}
-	percent := func(rev string) chromedp.CSS { return chromedp.CSS(fmt.Sprintf(`.revision[data-name=%q] .percent`, rev)) }
+	percent := func(rev string) chromedp.CSS {
+		return chromedp.CSS(fmt.Sprintf(`.revision[data-name=%q] .percent`, rev))
+	}
 	u, _ := url.Parse(login)
 	step("logging in: the team's Apps", chromedp.Navigate(login), chromedp.WaitVisible(chromedp.CSS(`a[href="#/team-a/shop"]`)))
 	// A new query, so that the browser loads the page anew (a change of
