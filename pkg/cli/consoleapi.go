@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -45,9 +46,10 @@ func (s *console) getApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, viewOf(app))
 }
 
-// watchApp streams the App's view as server-sent events, one at the start
-// and one each time it changes, from a watch made with the caller's own
-// credentials.
+// watchApp streams the App's view as server-sent events: the App as it
+// is now, then once each time it changes, from a watch that starts at the
+// version just read (so nothing between is missed), both with the caller's
+// own credentials.
 func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 	key := appKey(r)
 	flusher, ok := w.(http.Flusher)
@@ -55,8 +57,14 @@ func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "streaming is not supported", http.StatusInternalServerError)
 		return
 	}
+	app := &v1alpha1.App{}
+	if err := s.client.Get(r.Context(), key, app); err != nil {
+		writeError(w, err)
+		return
+	}
 	watcher, err := s.client.Watch(r.Context(), &v1alpha1.AppList{}, client.InNamespace(key.Namespace),
-		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", key.Name)})
+		client.MatchingFieldsSelector{Selector: fields.OneTermEqualSelector("metadata.name", key.Name)},
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: app.ResourceVersion}})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -65,29 +73,42 @@ func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
+	send := func(event string, app *v1alpha1.App) bool {
+		data, err := json.Marshal(viewOf(app))
+		if err != nil {
+			return false
+		}
+		if event != "" {
+			fmt.Fprintf(w, "event: %s\n", event)
+		}
+		fmt.Fprintf(w, "data: %s\n\n", data)
+		flusher.Flush()
+		return true
+	}
+	if !send("", app) {
+		return
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case ev, open := <-watcher.ResultChan():
 			if !open {
+				// The apiserver ended the watch (a timeout); the page's
+				// EventSource reconnects and starts from a fresh read.
 				return
 			}
-			app, ok := ev.Object.(*v1alpha1.App)
-			if !ok || ev.Type == watch.Error {
+			changed, ok := ev.Object.(*v1alpha1.App)
+			if !ok || ev.Type == watch.Error || ev.Type == watch.Bookmark {
 				continue
 			}
-			data, err := json.Marshal(viewOf(app))
-			if err != nil {
+			event := ""
+			if ev.Type == watch.Deleted {
+				event = "deleted"
+			}
+			if !send(event, changed) {
 				return
 			}
-			if ev.Type == watch.Deleted {
-				fmt.Fprintf(w, "event: deleted\ndata: %s\n\n", data)
-			} else {
-				fmt.Fprintf(w, "data: %s\n\n", data)
-			}
-			flusher.Flush()
 		}
 	}
 }

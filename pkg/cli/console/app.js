@@ -54,9 +54,25 @@ function showApp(ns, name) {
   const main = document.getElementById("main");
   const body = el("div", { id: "app" }, el("p", { class: "muted", text: "Loading " + ns + "/" + name + "…" }));
   main.replaceChildren(body, el("p", { id: "notice" }));
-  stream = new EventSource("/api/apps/" + encodeURIComponent(ns) + "/" + encodeURIComponent(name) + "/watch");
-  stream.onmessage = (ev) => drawApp(body, JSON.parse(ev.data));
-  stream.addEventListener("deleted", () => body.replaceChildren(el("p", { class: "error", text: "The App was deleted." })));
+  watchApp(body, ns, name);
+}
+
+// watchApp follows the App's stream; when the server refuses or ends it,
+// it says so and tries again, as the App page stays open.
+function watchApp(body, ns, name) {
+  const source = new EventSource("/api/apps/" + encodeURIComponent(ns) + "/" + encodeURIComponent(name) + "/watch");
+  stream = source;
+  source.onopen = () => {
+    const notice = document.getElementById("notice");
+    if (notice.textContent.startsWith("The connection to the console was lost")) notice.textContent = "";
+  };
+  source.onmessage = (ev) => drawApp(body, JSON.parse(ev.data));
+  source.addEventListener("deleted", () => body.replaceChildren(el("p", { class: "error", text: "The App was deleted." })));
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED || stream !== source) return;
+    document.getElementById("notice").textContent = "The connection to the console was lost; retrying…";
+    setTimeout(() => { if (stream === source) watchApp(body, ns, name); }, 2000);
+  };
 }
 
 function drawApp(main, a) {
