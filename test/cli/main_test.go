@@ -11,12 +11,8 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"knapp.dev/knapp/pkg/cli"
 	"knapp.dev/knapp/test/testenv"
@@ -65,51 +61,15 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// setupTeam creates the team's namespace, knapp's tenant roles, and an
-// editor and a viewer bound to them there, each with a kubeconfig.
+// setupTeam makes the team's editor and viewer: users bound to knapp's
+// tenant roles knapp-app-edit and knapp-app-view in the team's namespace.
 func setupTeam(ctx context.Context, dir string) error {
-	root, err := testenv.RepoRoot()
-	if err != nil {
+	var err error
+	if editor, err = env.TenantKubeconfig(ctx, team, "alice", "knapp-app-edit", dir); err != nil {
 		return err
 	}
-	if err := admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team}}); err != nil {
-		return err
-	}
-	roles, err := testenv.ReadObjects(filepath.Join(root, "config", "rbac", "tenant-roles.yaml"))
-	if err != nil {
-		return err
-	}
-	for _, r := range roles {
-		if err := admin.Create(ctx, r); err != nil {
-			return err
-		}
-	}
-	for _, u := range []struct {
-		name, role string
-		path       *string
-	}{{"alice", "knapp-app-edit", &editor}, {"victor", "knapp-app-view", &viewer}} {
-		binding := &rbacv1.RoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: u.name},
-			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: u.role},
-			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: u.name}},
-		}
-		if err := admin.Create(ctx, binding); err != nil {
-			return err
-		}
-		user, err := env.AddUser(envtest.User{Name: u.name}, nil)
-		if err != nil {
-			return err
-		}
-		data, err := user.KubeConfig()
-		if err != nil {
-			return err
-		}
-		*u.path = filepath.Join(dir, u.name+".kubeconfig")
-		if err := os.WriteFile(*u.path, data, 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
+	viewer, err = env.TenantKubeconfig(ctx, team, "victor", "knapp-app-view", dir)
+	return err
 }
 
 // knapp runs kubectl knapp with args as the user of kubeconfig, in the

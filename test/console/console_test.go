@@ -16,14 +16,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	corev1 "k8s.io/api/core/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"knapp.dev/knapp/api/v1alpha1"
@@ -58,7 +55,10 @@ func TestPromoteFromTheConsole(t *testing.T) {
 	defer func() { _ = env.Stop() }()
 	admin := env.Client
 	startKnapp(ctx, t, env)
-	editor := teamEditor(ctx, t, env)
+	editor, err := env.TenantKubeconfig(ctx, team, "alice", "knapp-app-edit", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	testenv.ActAsKnative(t, admin, team)
 
 	// An App with a stable revision and a canary at 20%.
@@ -199,46 +199,6 @@ func startKnapp(ctx context.Context, t *testing.T, env *testenv.Env) {
 	if !mgr.GetCache().WaitForCacheSync(ctx) {
 		t.Fatal("knapp's cache did not sync")
 	}
-}
-
-// teamEditor creates the team's namespace and a user bound to knapp's
-// tenant role knapp-app-edit there, and returns their kubeconfig.
-func teamEditor(ctx context.Context, t *testing.T, env *testenv.Env) string {
-	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: team}}); err != nil {
-		t.Fatal(err)
-	}
-	roles, err := testenv.ReadObjects(filepath.Join(root, "config", "rbac", "tenant-roles.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range roles {
-		if err := env.Client.Create(ctx, r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := env.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: "alice"},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "knapp-app-edit"},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: "alice"}}}); err != nil {
-		t.Fatal(err)
-	}
-	user, err := env.AddUser(envtest.User{Name: "alice"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := user.KubeConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "alice.kubeconfig")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // startConsole runs kubectl knapp console as the editor and returns the
