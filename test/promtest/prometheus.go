@@ -19,6 +19,7 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"knapp.dev/knapp/test/reap"
+	"knapp.dev/knapp/test/stack"
 )
 
 // Config says what Start runs.
@@ -91,7 +92,7 @@ func Start(ctx context.Context, cfg Config) (*Prometheus, error) {
 	var err error
 	for range 3 {
 		var port int
-		if port, err = freePort(); err != nil {
+		if port, err = stack.FreePort(); err != nil {
 			break
 		}
 		p.setAddr(fmt.Sprintf("127.0.0.1:%d", port))
@@ -276,15 +277,6 @@ func (p *Prometheus) logTail() []byte {
 		data = data[len(data)-4000:]
 	}
 	return data
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // checkTarget keeps scrapes on the loopback interface.
