@@ -82,6 +82,7 @@ func newConsole(c client.WithWatch, namespace, addr string) (*console, error) {
 	s.mux.Handle("GET /", http.FileServerFS(assets))
 	s.mux.HandleFunc("GET /login", s.login)
 	s.mux.HandleFunc("GET /api/apps", s.listApps)
+	s.mux.HandleFunc("GET /api/apps/watch", s.watchApps)
 	s.mux.HandleFunc("GET /api/apps/{namespace}/{name}", s.getApp)
 	s.mux.HandleFunc("GET /api/apps/{namespace}/{name}/watch", s.watchApp)
 	s.mux.HandleFunc("POST /api/apps/{namespace}/{name}/{action}", s.act)

@@ -18,23 +18,16 @@ import (
 // listApps answers the Apps of ?namespace=, or of every namespace the
 // caller may list, each as its view.
 func (s *console) listApps(w http.ResponseWriter, r *http.Request) {
-	var opts []client.ListOption
-	if ns := r.URL.Query().Get("namespace"); ns != "" {
-		opts = append(opts, client.InNamespace(ns))
-	}
 	list := &v1alpha1.AppList{}
-	if err := s.client.List(r.Context(), list, opts...); err != nil {
+	if err := s.client.List(r.Context(), list, client.InNamespace(r.URL.Query().Get("namespace"))); err != nil {
 		writeError(w, err)
 		return
 	}
-	views := make([]appView, 0, len(list.Items))
+	apps := make(map[client.ObjectKey]appView, len(list.Items))
 	for i := range list.Items {
-		views = append(views, viewOf(&list.Items[i]))
+		apps[client.ObjectKeyFromObject(&list.Items[i])] = viewOf(&list.Items[i])
 	}
-	sort.Slice(views, func(i, j int) bool {
-		return views[i].Namespace+"/"+views[i].Name < views[j].Namespace+"/"+views[j].Name
-	})
-	writeJSON(w, http.StatusOK, map[string]any{"namespace": s.namespace, "apps": views})
+	writeJSON(w, http.StatusOK, s.appsView(apps))
 }
 
 func (s *console) getApp(w http.ResponseWriter, r *http.Request) {
@@ -52,11 +45,6 @@ func (s *console) getApp(w http.ResponseWriter, r *http.Request) {
 // own credentials.
 func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 	key := appKey(r)
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming is not supported", http.StatusInternalServerError)
-		return
-	}
 	app := &v1alpha1.App{}
 	if err := s.client.Get(r.Context(), key, app); err != nil {
 		writeError(w, err)
@@ -70,47 +58,64 @@ func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer watcher.Stop()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(http.StatusOK)
-	send := func(event string, app *v1alpha1.App) bool {
-		data, err := json.Marshal(viewOf(app))
-		if err != nil {
-			return false
-		}
-		if event != "" {
-			fmt.Fprintf(w, "event: %s\n", event)
-		}
-		fmt.Fprintf(w, "data: %s\n\n", data)
-		flusher.Flush()
-		return true
-	}
-	if !send("", app) {
+	stream, ok := startStream(w)
+	if !ok || !stream.send("", viewOf(app)) {
 		return
 	}
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case ev, open := <-watcher.ResultChan():
-			if !open {
-				// The apiserver ended the watch (a timeout); the page's
-				// EventSource reconnects and starts from a fresh read.
-				return
-			}
-			changed, ok := ev.Object.(*v1alpha1.App)
-			if !ok || ev.Type == watch.Error || ev.Type == watch.Bookmark {
-				continue
-			}
-			event := ""
-			if ev.Type == watch.Deleted {
-				event = "deleted"
-			}
-			if !send(event, changed) {
-				return
-			}
+	follow(r, watcher, func(event watch.EventType, changed *v1alpha1.App) bool {
+		if event == watch.Deleted {
+			return stream.send("deleted", viewOf(changed))
 		}
+		return stream.send("", viewOf(changed))
+	})
+}
+
+// watchApps streams the Apps of ?namespace= (or of every namespace the
+// caller may list) as server-sent events: the whole list as it is now,
+// then again each time one of them changes, comes or goes, from a watch
+// that starts at the list's version.
+func (s *console) watchApps(w http.ResponseWriter, r *http.Request) {
+	ns := r.URL.Query().Get("namespace")
+	list := &v1alpha1.AppList{}
+	if err := s.client.List(r.Context(), list, client.InNamespace(ns)); err != nil {
+		writeError(w, err)
+		return
 	}
+	watcher, err := s.client.Watch(r.Context(), &v1alpha1.AppList{}, client.InNamespace(ns),
+		&client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	defer watcher.Stop()
+	apps := make(map[client.ObjectKey]appView, len(list.Items))
+	for i := range list.Items {
+		apps[client.ObjectKeyFromObject(&list.Items[i])] = viewOf(&list.Items[i])
+	}
+	stream, ok := startStream(w)
+	if !ok || !stream.send("", s.appsView(apps)) {
+		return
+	}
+	follow(r, watcher, func(event watch.EventType, changed *v1alpha1.App) bool {
+		if event == watch.Deleted {
+			delete(apps, client.ObjectKeyFromObject(changed))
+		} else {
+			apps[client.ObjectKeyFromObject(changed)] = viewOf(changed)
+		}
+		return stream.send("", s.appsView(apps))
+	})
+}
+
+// appsView is the list pages' data: the Apps sorted by namespace and name.
+func (s *console) appsView(apps map[client.ObjectKey]appView) map[string]any {
+	views := make([]appView, 0, len(apps))
+	for _, v := range apps {
+		views = append(views, v)
+	}
+	sort.Slice(views, func(i, j int) bool {
+		return views[i].Namespace+"/"+views[i].Name < views[j].Namespace+"/"+views[j].Name
+	})
+	return map[string]any{"namespace": s.namespace, "apps": views}
 }
 
 // act runs promote, rollback, pause or resume exactly as the plugin's

@@ -23,10 +23,13 @@ type appView struct {
 }
 
 type revisionView struct {
-	Name    string   `json:"name"`
-	Image   string   `json:"image"`
-	Percent int64    `json:"percent"`
-	Tags    []string `json:"tags,omitempty"`
+	Name    string `json:"name"`
+	Image   string `json:"image"`
+	Percent int64  `json:"percent"`
+	// Asked is the revision's part of the split knapp asks for, while
+	// Knative routes otherwise (askedSplit).
+	Asked *int64   `json:"asked,omitempty"`
+	Tags  []string `json:"tags,omitempty"`
 }
 
 type rolloutView struct {
@@ -71,6 +74,17 @@ func viewOf(a *v1alpha1.App) appView {
 			rv.Percent = *r.Percent
 		}
 		v.Revisions = append(v.Revisions, rv)
+	}
+	if asked := askedSplit(a); asked != nil {
+		for i := range v.Revisions {
+			p := int64(0)
+			for _, s := range asked {
+				if s.Revision == v.Revisions[i].Name {
+					p += s.Percent
+				}
+			}
+			v.Revisions[i].Asked = &p
+		}
 	}
 	if r := a.Spec.Release; r != nil && r.Canary != nil {
 		for _, rule := range r.Canary.Match {

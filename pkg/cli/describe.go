@@ -52,6 +52,9 @@ func describe(w io.Writer, a *v1alpha1.App) {
 		}
 		fmt.Fprintf(w, "  %-20s %s %3d%%  %-16s %s\n", r.Name, bar(percent), percent, strings.Join(r.Tags, ","), r.Image)
 	}
+	if asked := askedSplit(a); asked != nil {
+		fmt.Fprintf(w, "Asked:      %s (not routed yet: see Ready)\n", askedWords(asked))
+	}
 	if tags := taggedURLs(a); len(tags) > 0 {
 		fmt.Fprintln(w, "Tags:")
 		for _, t := range tags {

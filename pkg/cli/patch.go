@@ -83,14 +83,14 @@ func applyChange(ctx context.Context, c client.Client, app *v1alpha1.App, force 
 
 func newCanaryCommand(o *options) *cobra.Command {
 	var (
-		revision         string
+		revision, stable string
 		percent          int
 		headers, cookies []string
 		path             string
 		force            bool
 	)
 	cmd := &cobra.Command{
-		Use:   "canary APP --revision R [--percent N] [--header k=v] [--cookie n[=v]] [--path /p]",
+		Use:   "canary APP --revision R [--stable S] [--percent N] [--header k=v] [--cookie n[=v]] [--path /p]",
 		Short: "Send a share of the traffic, and requests that match, to a revision",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -111,11 +111,18 @@ func newCanaryCommand(o *options) *cobra.Command {
 					words += fmt.Sprintf(", with %d match rule(s)", len(rules))
 				}
 				release := map[string]any{"canary": canary}
-				if a.Spec.Release == nil || a.Spec.Release.Stable == "" {
+				switch {
+				case stable != "":
+					if err := revisionExists(a, stable); err != nil || stable == v1alpha1.CanaryLatest {
+						return change{}, fmt.Errorf("--stable %q: must be one of App %s's revisions (see describe)", stable, a.Name)
+					}
+					release["stable"] = stable
+					words += ", the stable " + stable
+				case a.Spec.Release == nil || a.Spec.Release.Stable == "":
 					// Name what serves now, so the canary cannot take it all.
-					if stable := a.Status.StableRevision; stable != "" && stable != revision {
-						release["stable"] = stable
-						words += ", the stable " + stable
+					if plan, err := routedPlan(a); err == nil && plan.StableRevision != "" && plan.StableRevision != revision {
+						release["stable"] = plan.StableRevision
+						words += ", the stable " + plan.StableRevision
 					}
 				}
 				return change{release: release, words: words}, nil
@@ -123,6 +130,7 @@ func newCanaryCommand(o *options) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&revision, "revision", "", `The canary's revision (one of the App's, see describe), or "latest".`)
+	cmd.Flags().StringVar(&stable, "stable", "", "The stable revision, which takes the rest (default: the App's spec.release.stable, else the revision serving now).")
 	cmd.Flags().IntVar(&percent, "percent", 0, "The canary's share of the traffic, 0-100.")
 	cmd.Flags().StringArrayVar(&headers, "header", nil, "Requests with this header go to the canary: name=value or name:value; repeatable (all must match).")
 	cmd.Flags().StringArrayVar(&cookies, "cookie", nil, "Requests with this cookie go to the canary: name or name=value.")
@@ -261,30 +269,43 @@ func newBuildCommand(o *options) *cobra.Command {
 	return cmd
 }
 
-// promote makes the canary routed now the stable revision.
+// promote makes the App's canary the stable revision: the one its release
+// plan names (spec.release.canary, or the revision a progressive release
+// is trying), which is what knapp routes, or asks Knative to route.
 func promote(a *v1alpha1.App) (change, error) {
-	canary := a.Status.CanaryRevision
-	if canary == "" {
-		return change{}, fmt.Errorf("App %s has no canary to promote (status.canaryRevision is empty)", a.Name)
+	plan, err := routedPlan(a)
+	if err != nil {
+		return change{}, err
 	}
-	return change{release: map[string]any{"stable": canary, "canary": nil, "progressive": nil},
-		words: fmt.Sprintf("%s is the stable revision and takes all traffic (was %s)", canary, orDash(a.Status.StableRevision))}, nil
+	c := plan.Canary
+	if c == nil {
+		return change{}, fmt.Errorf("App %s has no canary to promote (spec.release.canary and status.rollout name none)", a.Name)
+	}
+	if c.Latest {
+		return change{}, fmt.Errorf("App %s's canary is the latest ready revision and none is ready yet: nothing to promote", a.Name)
+	}
+	return change{release: map[string]any{"stable": c.Revision, "canary": nil, "progressive": nil},
+		words: fmt.Sprintf("%s is the stable revision and takes all traffic (was %s)", c.Revision, orDash(plan.StableRevision))}, nil
 }
 
-// rollback sends all traffic to target, or to the stable routed now.
+// rollback sends all traffic to target, or to the App's stable revision.
 func rollback(target string) func(*v1alpha1.App) (change, error) {
 	return func(a *v1alpha1.App) (change, error) {
 		if target == "" {
-			target = a.Status.StableRevision
+			plan, err := routedPlan(a)
+			if err != nil {
+				return change{}, err
+			}
+			target = plan.StableRevision
 		}
 		if target == "" || target == v1alpha1.CanaryLatest {
-			return change{}, fmt.Errorf("name the revision to roll back to: App %s has no stable revision routed now", a.Name)
+			return change{}, fmt.Errorf("name the revision to roll back to: App %s's stable revision is the latest ready one and none is ready yet", a.Name)
 		}
 		if err := revisionExists(a, target); err != nil {
 			return change{}, err
 		}
 		return change{release: map[string]any{"stable": target, "canary": nil, "progressive": nil},
-			words: fmt.Sprintf("%s takes all traffic, no canary (was %s)", target, trafficWords(a))}, nil
+			words: fmt.Sprintf("%s takes all traffic, no canary (was %s)", target, wasWords(a))}, nil
 	}
 }
 

@@ -57,16 +57,23 @@ func RouteRequest(plan ReleasePlan, req Request) Decision {
 			}
 		}
 	}
-	split := []Share{{Revision: plan.StableRevision, Latest: plan.StableRevision == "", Percent: 100}}
-	if c != nil {
-		split[0].Percent = 100 - c.Percent
-		split = append(split, Share{Revision: c.Revision, Latest: c.Latest, Percent: c.Percent})
-	}
+	split := plan.Split()
 	words := make([]string, 0, len(split))
 	for _, s := range split {
 		words = append(words, fmt.Sprintf("%d%% %s", s.Percent, revisionName(s.Revision, s.Latest)))
 	}
 	return Decision{Rule: "the split: " + strings.Join(words, ", "), Split: split}
+}
+
+// Split is the plan's percentage split: the stable takes what the canary
+// does not.
+func (plan ReleasePlan) Split() []Share {
+	split := []Share{{Revision: plan.StableRevision, Latest: plan.StableRevision == "", Percent: 100}}
+	if c := plan.Canary; c != nil {
+		split[0].Percent = 100 - c.Percent
+		split = append(split, Share{Revision: c.Revision, Latest: c.Latest, Percent: c.Percent})
+	}
+	return split
 }
 
 func revisionName(name string, latest bool) string {

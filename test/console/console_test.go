@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,6 +26,7 @@ import (
 	"knapp.dev/knapp/controllers/app"
 	"knapp.dev/knapp/pkg/cli"
 	"knapp.dev/knapp/pkg/platform"
+	"knapp.dev/knapp/test/browser"
 	"knapp.dev/knapp/test/testenv"
 )
 
@@ -45,7 +45,6 @@ func TestMain(m *testing.M) {
 // The team's editor opens the console, sees the canary's share, clicks
 // Promote and sees the canary take all traffic once knapp rolled it out.
 func TestPromoteFromTheConsole(t *testing.T) {
-	browser := chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	env, err := testenv.Start(ctx)
@@ -81,47 +80,21 @@ func TestPromoteFromTheConsole(t *testing.T) {
 	if r := readApp(ctx, t, admin).Spec.Release; r.Canary == nil || r.Stable != first {
 		t.Fatalf("the refused requests changed the App: spec.release %+v", r)
 	}
-	bctx, stop := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1100, 760),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true))...)
-	defer stop()
-	tab, closeTab := chromedp.NewContext(bctx)
-	defer closeTab()
-
-	// The first Run starts the browser and lives as long as tab; each step
-	// after it gets a bound of its own, so a failure says where.
-	if err := chromedp.Do(tab, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting Chromium: %v", err)
-	}
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(tab, 90*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("in Chromium, %s: %v\n%s", what, err, page(tab))
-		}
-	}
+	tab := browser.Open(ctx, t)
 	percent := func(rev string) chromedp.CSS {
 		return chromedp.CSS(fmt.Sprintf(`.revision[data-name=%q] .percent`, rev))
 	}
 	u, _ := url.Parse(login)
-	step("logging in: the team's Apps", chromedp.Navigate(login), chromedp.WaitVisible(chromedp.CSS(`a[href="#/team-a/shop"]`)))
+	tab.Step("logging in: the team's Apps", chromedp.Navigate(login), chromedp.WaitVisible(chromedp.CSS(`a[href="#/team-a/shop"]`)))
 	// A new query, so that the browser loads the page anew (a change of
 	// the fragment alone fires no load event to wait for).
-	step("the App page", chromedp.Navigate("http://"+u.Host+"/?page=app#/team-a/shop"),
-		waitText(percent(canary), "20%"), waitText(percent(first), "80%"))
-	before, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	step("Promote", chromedp.Click(chromedp.CSS(`#promote`)),
-		waitText(chromedp.CSS(`#notice`), "is the stable revision and takes all traffic"),
-		waitText(percent(canary), "100%"))
-	after, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tab.Step("the App page", chromedp.Navigate("http://"+u.Host+"/?page=app#/team-a/shop"),
+		browser.WaitText(percent(canary), "20%"), browser.WaitText(percent(first), "80%"))
+	before := tab.Screenshot()
+	tab.Step("Promote", chromedp.Click(chromedp.CSS(`#promote`)),
+		browser.WaitText(chromedp.CSS(`#notice`), "is the stable revision and takes all traffic"),
+		browser.WaitText(percent(canary), "100%"))
+	after := tab.Screenshot()
 	if r := readApp(ctx, t, admin).Spec.Release; r.Stable != canary || r.Canary != nil {
 		t.Errorf("after Promote, spec.release is %+v", r)
 	}
@@ -132,51 +105,6 @@ func TestPromoteFromTheConsole(t *testing.T) {
 			}
 		}
 	}
-}
-
-// page is what the browser shows, for a failure's message.
-func page(tab context.Context) string {
-	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-	defer cancel()
-	html, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
-	if err != nil {
-		return "(the page could not be read: " + err.Error() + ")"
-	}
-	return "the page shows:\n" + html
-}
-
-// waitText waits until the element's text holds want: the page updates
-// from the App's watch, so the text arrives after knapp and Knative acted.
-func waitText(sel chromedp.CSS, want string) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
-		var last string
-		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-			got, err := chromedp.Run(ctx, chromedp.Text(sel, chromedp.NodeVisible))
-			if err != nil {
-				return false, nil
-			}
-			last = got
-			return strings.Contains(got, want), nil
-		})
-		if err != nil {
-			return chromedp.Void{}, fmt.Errorf("%s shows %q, not %q: %w", sel, last, want, err)
-		}
-		return chromedp.Void{}, nil
-	}
-}
-
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (test/run-tests.sh installs Debian's chromium)")
-	}
-	t.Skip("chromium is not installed (apt-get install chromium)")
-	return ""
 }
 
 // startKnapp runs knapp's reconciler as cmd/knapp does.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -88,10 +89,17 @@ func printConditions(obj *unstructured.Unstructured) {
 
 // printHints prints commands to paste into another shell.
 func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs []*stack.Process) {
+	// run.sh builds the plugin into the repository's bin/ and runs this
+	// program from the repository's root.
+	plugins := "bin"
+	if wd, err := os.Getwd(); err == nil {
+		plugins = filepath.Join(wd, "bin")
+	}
 	lines := []string{
 		"export KUBECONFIG=" + kubeconfig,
-		`export PATH="` + assetsDir + `:$PATH"   # kubectl matching the apiserver`,
-		"kubectl get apps -A",
+		`export PATH="` + plugins + ":" + assetsDir + `:$PATH"   # kubectl knapp, and kubectl matching the apiserver`,
+		"kubectl knapp get -A",
+		"kubectl knapp console   # a web console of the Apps",
 		"kubectl get ksvc,configurations,routes,revisions -A",
 	}
 	for _, p := range procs {
@@ -101,7 +109,7 @@ func printHints(kubeconfig, assetsDir string, apps []types.NamespacedName, procs
 	}
 	for _, a := range apps {
 		lines = append(lines,
-			fmt.Sprintf("kubectl describe app -n %s %s", a.Namespace, a.Name),
+			fmt.Sprintf("kubectl knapp describe -n %s %s", a.Namespace, a.Name),
 			fmt.Sprintf("kubectl get ksvc -n %s -o yaml", a.Namespace))
 	}
 	fmt.Printf("\n==> dev environment running; Ctrl-C stops it. In another shell:\n\n    %s\n\n", strings.Join(lines, "\n    "))

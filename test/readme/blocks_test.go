@@ -79,13 +79,16 @@ func blocks(lines []string, first int) ([]block, error) {
 type command struct {
 	text string
 	// read: a kubectl command that changes nothing (get, wait, explain,
-	// describe, events), safe to run again.
+	// describe, events, knapp's get, describe and route), safe to run
+	// again.
 	read bool
 }
 
 var (
 	heredoc = regexp.MustCompile(`<<-?\s*'?"?([A-Za-z_]+)'?"?`)
-	reads   = regexp.MustCompile(`^kubectl\s+(get|wait|explain|describe|events)\s`)
+	reads   = regexp.MustCompile(`^kubectl\s+((knapp\s+)?(get|describe|route)|wait|explain|events)\s`)
+	// console: kubectl knapp console keeps running until Ctrl-C.
+	console = regexp.MustCompile(`^kubectl\s+knapp\s+console\b`)
 )
 
 // commands splits a block into commands, leaving out blank lines and
@@ -136,4 +139,15 @@ func join(cmds []command) string {
 		texts[i] = c.text
 	}
 	return strings.Join(texts, "\n")
+}
+
+// serving is the index of the command that starts kubectl knapp console,
+// or -1.
+func serving(cmds []command) int {
+	for i, c := range cmds {
+		if console.MatchString(c.text) {
+			return i
+		}
+	}
+	return -1
 }

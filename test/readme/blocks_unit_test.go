@@ -56,9 +56,24 @@ func TestMatches(t *testing.T) {
 		{[]string{"shop Unknown RevisionMissing"}, []string{"shop Unknown WaitingForBuild"}, false},
 		{[]string{"a"}, []string{"a", "b"}, false},
 		{[]string{"a", "b"}, []string{"a"}, false},
+		{[]string{"open http://127.0.0.1:3100/login?token=... (Ctrl-C stops it)"}, []string{"open http://127.0.0.1:3100/login?token=0a9f3c (Ctrl-C stops it)"}, true},
+		{[]string{"open http://127.0.0.1:3100/login?token=..."}, []string{"open http://127.0.0.1:3101/login?token=0a9f3c"}, false},
 	} {
 		if got := matches(c.want, c.got); got != c.ok {
 			t.Errorf("matches(%q, %q) = %v, want %v", c.want, c.got, got, c.ok)
 		}
+	}
+}
+
+func TestReadsAndServing(t *testing.T) {
+	cmds := commands("kubectl knapp canary shop --revision r --percent 20\nkubectl knapp describe shop -n team-a\nkubectl knapp route shop / -H a:b\nkubectl knapp console -n team-a")
+	if cmds[0].read || !cmds[1].read || !cmds[2].read || cmds[3].read {
+		t.Fatalf("reads: %+v; want describe and route only", cmds)
+	}
+	if got := serving(cmds); got != 3 {
+		t.Fatalf("serving = %d, want 3", got)
+	}
+	if got := serving(cmds[:3]); got != -1 {
+		t.Fatalf("serving without the console = %d, want -1", got)
 	}
 }

@@ -34,7 +34,12 @@ func TestFirstHour(t *testing.T) {
 	sh := newShell(root, t.TempDir())
 	ctx := context.Background()
 	for _, b := range bs {
-		once, again := split(commands(b.code))
+		cmds := commands(b.code)
+		if i := serving(cmds); i >= 0 {
+			runConsoleBlock(ctx, t, sh, b, cmds, i)
+			continue
+		}
+		once, again := split(cmds)
 		out, err := sh.run(ctx, join(once))
 		if err != nil {
 			t.Fatalf("README line %d: %v; it printed:\n%s", b.line, err, out)
@@ -61,4 +66,34 @@ func TestFirstHour(t *testing.T) {
 			t.Errorf("README line %d: %s", b.line, show(b.want, got))
 		}
 	}
+}
+
+// runConsoleBlock runs a block that ends by starting kubectl knapp console
+// (cmds[i]): the commands before it, then the console, whose first line
+// is the URL to open. It checks what they printed, then does in Chromium
+// what the README says to do on the page (promoteInConsole), and stops the
+// console as Ctrl-C does.
+func runConsoleBlock(ctx context.Context, t *testing.T, sh *shell, b block, cmds []command, i int) {
+	t.Helper()
+	if i != len(cmds)-1 {
+		t.Fatalf("README line %d: kubectl knapp console keeps running, so it is the block's last command", b.line)
+	}
+	out, err := sh.run(ctx, join(cmds[:i]))
+	if err != nil {
+		t.Fatalf("README line %d: %v; it printed:\n%s", b.line, err, out)
+	}
+	first, stop, err := sh.serve(ctx, cmds[i].text)
+	if err != nil {
+		t.Fatalf("README line %d: %v", b.line, err)
+	}
+	defer stop()
+	got := append(outputLines(out), first)
+	if !matches(b.want, got) {
+		t.Fatalf("README line %d: %s", b.line, show(b.want, got))
+	}
+	login := loginURL.FindString(first)
+	if login == "" {
+		t.Fatalf("README line %d: kubectl knapp console printed no URL to open: %q", b.line, first)
+	}
+	promoteInConsole(ctx, t, login)
 }

@@ -13,12 +13,16 @@ var (
 	spaces = regexp.MustCompile(`[ \t]+`)
 	// age is kubectl's AGE column, last on a line: 30s, 5m2s, 3h, 2d4h.
 	age = regexp.MustCompile(` (\d+[smhd]){1,2}$`)
+	// token is the console's random session token, "token=..." in the
+	// README.
+	token = regexp.MustCompile(`token=[0-9a-f]+`)
 )
 
 // normalize makes a line comparable: runs of spaces as one, no trailing
-// space, an age at the end as "<age>".
+// space, an age at the end as "<age>", the console's token as "...".
 func normalize(l string) string {
 	l = strings.TrimRight(spaces.ReplaceAllString(l, " "), " ")
+	l = token.ReplaceAllString(l, "token=...")
 	return age.ReplaceAllString(l, " <age>")
 }
 

@@ -1,8 +1,11 @@
 package readme
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,4 +68,56 @@ func (s *shell) run(ctx context.Context, code string) (string, error) {
 	}
 	_ = err // a command's failure is part of its output
 	return out.String(), nil
+}
+
+// serve starts code, a command that keeps running (kubectl knapp
+// console), as the reader's shell would, and returns its first line of
+// output; stop ends it as Ctrl-C does.
+func (s *shell) serve(ctx context.Context, code string) (first string, stop func(), err error) {
+	script := "[ -f \"$KNAPP_README_STATE\" ] && . \"$KNAPP_README_STATE\"\nexec " + s.replace.Replace(code) + "\n"
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = s.dir
+	cmd.Env = append(s.env, "KNAPP_README_STATE="+s.state)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", func() {}, err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return "", func() {}, err
+	}
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case l, ok := <-lines:
+		if !ok {
+			stop()
+			return "", func() {}, fmt.Errorf("%s printed nothing and ended", code)
+		}
+		return l, stop, nil
+	case <-ctx.Done():
+		stop()
+		return "", func() {}, ctx.Err()
+	case <-time.After(blockTimeout):
+		stop()
+		return "", func() {}, fmt.Errorf("%s printed nothing in %s", code, blockTimeout)
+	}
 }

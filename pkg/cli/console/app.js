@@ -30,22 +30,33 @@ function route() {
   return showApps(parts[0] || "");
 }
 
-async function showApps(ns) {
+// showApps draws the Apps of ns (or of every namespace) each time their
+// watch says one changed, came or went.
+function showApps(ns) {
   const main = document.getElementById("main");
-  try {
-    const data = await api("/api/apps" + (ns ? "?namespace=" + encodeURIComponent(ns) : ""));
-    const rows = data.apps.map((a) => el("tr", {},
-      el("td", { text: a.namespace }),
-      el("td", {}, el("a", { href: "#/" + a.namespace + "/" + a.name, text: a.name })),
-      el("td", { class: "ready-" + a.ready, text: a.ready + " (" + a.reason + ")" }),
-      el("td", { text: a.revisions.filter((r) => r.percent > 0).map((r) => r.name + " " + r.percent + "%").join(", ") || "-" }),
-      el("td", { text: a.rollout ? a.rollout.phase + (a.rollout.steps && a.rollout.steps.length ? " " + a.rollout.step + "/" + a.rollout.steps.length : "") : "-" })));
-    main.replaceChildren(el("h1", { text: ns ? "Apps in " + ns : "Apps" }),
-      el("p", {}, ns ? el("a", { href: "#/", text: "all namespaces" }) : el("span", { class: "muted", text: "every namespace you may list" })),
-      el("table", {}, el("tr", {}, ...["Namespace", "App", "Ready", "Traffic", "Rollout"].map((h) => el("th", { text: h }))), ...rows));
-  } catch (e) {
-    main.replaceChildren(el("p", { class: "error", text: e.message }));
-  }
+  const body = el("div", { id: "apps" }, el("p", { class: "muted", text: "Loading the Apps…" }));
+  main.replaceChildren(el("h1", { text: ns ? "Apps in " + ns : "Apps" }),
+    el("p", {}, ns ? el("a", { href: "#/", text: "all namespaces" }) : el("span", { class: "muted", text: "every namespace you may list" })),
+    body, el("p", { id: "notice" }));
+  watch("/api/apps/watch" + (ns ? "?namespace=" + encodeURIComponent(ns) : ""), (data) => drawApps(body, data.apps));
+}
+
+function drawApps(body, apps) {
+  const rows = apps.map((a) => el("tr", { "data-app": a.namespace + "/" + a.name },
+    el("td", { text: a.namespace }),
+    el("td", {}, el("a", { href: "#/" + a.namespace + "/" + a.name, text: a.name })),
+    el("td", { class: "ready-" + a.ready, text: a.ready + " (" + a.reason + ")" }),
+    el("td", { class: "traffic", text: trafficWords(a) }),
+    el("td", { text: a.rollout ? a.rollout.phase + (a.rollout.steps && a.rollout.steps.length ? " " + a.rollout.step + "/" + a.rollout.steps.length : "") : "-" })));
+  body.replaceChildren(el("table", {}, el("tr", {}, ...["Namespace", "App", "Ready", "Traffic", "Rollout"].map((h) => el("th", { text: h }))), ...rows));
+}
+
+// trafficWords is the split as Knative routes it, and as knapp asks for it
+// while the two differ.
+function trafficWords(a) {
+  const words = (key) => a.revisions.filter((r) => r[key] > 0).map((r) => r.name + " " + r[key] + "%").join(", ");
+  const routed = words("percent") || "-";
+  return a.revisions.some((r) => r.asked !== undefined) ? routed + " (asked " + words("asked") + ")" : routed;
 }
 
 // showApp draws the App each time its watch says it changed; the notice
@@ -54,42 +65,61 @@ function showApp(ns, name) {
   const main = document.getElementById("main");
   const body = el("div", { id: "app" }, el("p", { class: "muted", text: "Loading " + ns + "/" + name + "…" }));
   main.replaceChildren(body, el("p", { id: "notice" }));
-  watchApp(body, ns, name);
+  watch("/api/apps/" + encodeURIComponent(ns) + "/" + encodeURIComponent(name) + "/watch", (a) => drawApp(body, a),
+    () => body.replaceChildren(el("p", { class: "error", text: "The App was deleted." })));
 }
 
-// watchApp follows the App's stream; when the server refuses or ends it,
-// it says so and tries again, as the App page stays open.
-function watchApp(body, ns, name) {
-  const source = new EventSource("/api/apps/" + encodeURIComponent(ns) + "/" + encodeURIComponent(name) + "/watch");
+// watch follows a stream of the console's server; when the server refuses
+// or ends it, it says so and tries again, as the page stays open.
+function watch(url, draw, deleted) {
+  const source = new EventSource(url);
   stream = source;
   source.onopen = () => {
     const notice = document.getElementById("notice");
     if (notice.textContent.startsWith("The connection to the console was lost")) notice.textContent = "";
   };
-  source.onmessage = (ev) => drawApp(body, JSON.parse(ev.data));
-  source.addEventListener("deleted", () => body.replaceChildren(el("p", { class: "error", text: "The App was deleted." })));
+  source.onmessage = (ev) => draw(JSON.parse(ev.data));
+  if (deleted) source.addEventListener("deleted", deleted);
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
-    document.getElementById("notice").textContent = "The connection to the console was lost; retrying…";
-    setTimeout(() => { if (stream === source) watchApp(body, ns, name); }, 2000);
+    const notice = document.getElementById("notice");
+    notice.textContent = "The connection to the console was lost; retrying…";
+    // An EventSource does not tell why it was refused; the same read
+    // without the stream does (e.g. not allowed to list Apps there).
+    api(url.replace(/\/watch(\?|$)/, "$1")).catch((e) => { notice.textContent = "The connection to the console was lost (" + e.message + "); retrying…"; });
+    setTimeout(() => { if (stream === source) watch(url, draw, deleted); }, 2000);
   };
 }
 
+// drawApp draws the App; each revision's bar is its share as Knative
+// routes it, and, while knapp asks for another split (Knative's Route is
+// not ready), a dashed bar and "asked N%" show that one.
 function drawApp(main, a) {
+  const asking = a.revisions.some((r) => r.asked !== undefined);
   const revisions = a.revisions.map((r) => {
-    const fill = el("div", {});
+    const fill = el("div", { class: "now" });
     fill.style.width = r.percent + "%";
-    return el("div", { class: "revision" + (r.tags && r.tags.includes("canary") ? " canary" : ""), "data-name": r.name },
-      el("span", { class: "name", text: r.name }), el("div", { class: "bar" }, fill),
+    const bar = el("div", { class: "bar" }, fill);
+    if (asking) {
+      const want = el("div", { class: "asked-fill" });
+      want.style.width = (r.asked || 0) + "%";
+      bar.append(want);
+    }
+    const canary = r.name === a.canary || (r.tags && r.tags.includes("canary"));
+    return el("div", { class: "revision" + (canary ? " canary" : ""), "data-name": r.name },
+      el("span", { class: "name", text: r.name }), bar,
       el("span", { class: "percent", text: r.percent + "%" }),
-      el("span", {}, ...(r.tags || []).map((t) => el("span", { class: "tag", text: t }))));
+      el("span", {}, asking ? el("span", { class: "asked", text: "asked " + (r.asked || 0) + "%" }) : "",
+        ...(r.tags || []).map((t) => el("span", { class: "tag", text: t }))));
   });
+  const traffic = [el("h2", { text: "Traffic" })];
+  if (asking) traffic.push(el("p", { class: "muted", text: "Knative does not route the split knapp asks for yet (see Ready): bars show what it routes now, dashed bars what is asked." }));
   const parts = [
     el("h1", { text: a.namespace + "/" + a.name }),
     el("p", {}, el("span", { class: "ready ready-" + a.ready, text: a.ready + " (" + a.reason + ")" }), " ", el("span", { class: "muted", text: a.message || "" })),
     el("p", {}, a.url ? el("a", { href: a.url, text: a.url }) : el("span", { class: "muted", text: "no URL yet" })),
     actions(a),
-    el("h2", { text: "Traffic" }), el("div", { id: "traffic" }, ...revisions),
+    ...traffic, el("div", { id: "traffic" }, ...revisions),
   ];
   if (a.rules && a.rules.length) parts.push(el("h2", { text: "Match rules (to the canary)" }), el("ol", {}, ...a.rules.map((r) => el("li", { text: r }))));
   if (a.rollout) parts.push(...rollout(a.rollout));
