@@ -53,7 +53,7 @@ func describe(w io.Writer, a *v1alpha1.App) {
 		fmt.Fprintf(w, "  %-20s %s %3d%%  %-16s %s\n", r.Name, bar(percent), percent, strings.Join(r.Tags, ","), r.Image)
 	}
 	if asked := askedSplit(a); asked != nil {
-		fmt.Fprintf(w, "Asked:      %s (not routed yet: see Ready)\n", askedWords(asked))
+		fmt.Fprintf(w, "Asked:      %s (Knative does not route this yet)\n", askedWords(asked))
 	}
 	if tags := taggedURLs(a); len(tags) > 0 {
 		fmt.Fprintln(w, "Tags:")

@@ -59,7 +59,7 @@ func askedWords(asked []askedShare) string {
 // it routes otherwise, as knapp asked.
 func wasWords(a *v1alpha1.App) string {
 	if asked := askedSplit(a); asked != nil {
-		return askedWords(asked) + ", asked"
+		return askedWords(asked) + ", not routed yet"
 	}
 	return trafficWords(a)
 }

@@ -115,3 +115,7 @@ func chromiumPath(t *testing.T) string {
 	t.Skip("chromium is not installed (apt-get install chromium)")
 	return ""
 }
+
+// Context is the tab's, for chromedp.Run of what Step does not cover (a
+// value read from the page).
+func (b *Tab) Context() context.Context { return b.ctx }

@@ -95,6 +95,20 @@ func TestPromoteFromTheConsole(t *testing.T) {
 		browser.WaitText(chromedp.CSS(`#notice`), "is the stable revision and takes all traffic"),
 		browser.WaitText(percent(canary), "100%"))
 	after := tab.Screenshot()
+
+	// The list is live too: an App that comes shows without a reload.
+	tab.Step("the Apps of team-a", chromedp.Navigate("http://"+u.Host+"/?page=list#/team-a"),
+		browser.WaitText(chromedp.CSS(`tr[data-app="team-a/shop"] .traffic`), canary+" 100%"),
+		chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
+	cart := &v1alpha1.App{ObjectMeta: metav1.ObjectMeta{Namespace: team, Name: "cart"},
+		Spec: v1alpha1.AppSpec{Image: "registry.example.com/cart:1.0.0"}}
+	if err := admin.Create(ctx, cart); err != nil {
+		t.Fatal(err)
+	}
+	tab.Step("the new App in the list", browser.WaitText(chromedp.CSS(`tr[data-app="team-a/cart"]`), "cart"))
+	if same, err := chromedp.Run(tab.Context(), chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !same {
+		t.Errorf("the list page was loaded again to show the new App (%v)", err)
+	}
 	if r := readApp(ctx, t, admin).Spec.Release; r.Stable != canary || r.Canary != nil {
 		t.Errorf("after Promote, spec.release is %+v", r)
 	}
