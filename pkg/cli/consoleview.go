@@ -17,9 +17,11 @@ type appView struct {
 	Stable    string         `json:"stable,omitempty"`
 	Canary    string         `json:"canary,omitempty"`
 	Revisions []revisionView `json:"revisions"`
-	Rules     []string       `json:"rules,omitempty"`
-	Rollout   *rolloutView   `json:"rollout,omitempty"`
-	Builds    []buildView    `json:"builds,omitempty"`
+	// Traffic is the split in words, as get's TRAFFIC.
+	Traffic string       `json:"traffic"`
+	Rules   []string     `json:"rules,omitempty"`
+	Rollout *rolloutView `json:"rollout,omitempty"`
+	Builds  []buildView  `json:"builds,omitempty"`
 }
 
 type revisionView struct {
@@ -64,9 +66,18 @@ type buildView struct {
 func viewOf(a *v1alpha1.App) appView {
 	ready, reason := readiness(a)
 	v := appView{Namespace: a.Namespace, Name: a.Name, URL: a.Status.URL, Ready: ready, Reason: reason,
-		ArgoCD: argoCDManaged(a), Stable: a.Status.StableRevision, Canary: a.Status.CanaryRevision, Revisions: []revisionView{}}
+		ArgoCD: argoCDManaged(a), Stable: a.Status.StableRevision, Canary: a.Status.CanaryRevision, Revisions: []revisionView{},
+		Traffic: listTrafficWords(a)}
 	if c := a.Status.GetCondition(v1alpha1.ConditionReady); c != nil && c.Status != "True" {
 		v.Message = c.Message
+	}
+	// The buttons act on the release plan (as promote and rollback do),
+	// which Knative may not route yet.
+	if plan, err := routedPlan(a); err == nil {
+		v.Stable, v.Canary = plan.StableRevision, ""
+		if c := plan.Canary; c != nil && !c.Latest {
+			v.Canary = c.Revision
+		}
 	}
 	for _, r := range a.Status.Revisions {
 		rv := revisionView{Name: r.Name, Image: r.Image, Tags: r.Tags}

@@ -63,3 +63,19 @@ func wasWords(a *v1alpha1.App) string {
 	}
 	return trafficWords(a)
 }
+
+// listTrafficWords is get's TRAFFIC, the console list's too: the split as
+// Knative routes it, and as knapp asks for it while the two differ.
+func listTrafficWords(a *v1alpha1.App) string {
+	asked := askedSplit(a)
+	if asked == nil {
+		return trafficWords(a)
+	}
+	var parts []string
+	for _, s := range asked {
+		if s.Percent > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d%%", s.Revision, s.Percent))
+		}
+	}
+	return trafficWords(a) + " (asked " + strings.Join(parts, ", ") + ")"
+}

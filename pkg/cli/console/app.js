@@ -46,17 +46,9 @@ function drawApps(body, apps) {
     el("td", { text: a.namespace }),
     el("td", {}, el("a", { href: "#/" + a.namespace + "/" + a.name, text: a.name })),
     el("td", { class: "ready-" + a.ready, text: a.ready + " (" + a.reason + ")" }),
-    el("td", { class: "traffic", text: trafficWords(a) }),
+    el("td", { class: "traffic", text: a.traffic }),
     el("td", { text: a.rollout ? a.rollout.phase + (a.rollout.steps && a.rollout.steps.length ? " " + a.rollout.step + "/" + a.rollout.steps.length : "") : "-" })));
   body.replaceChildren(el("table", {}, el("tr", {}, ...["Namespace", "App", "Ready", "Traffic", "Rollout"].map((h) => el("th", { text: h }))), ...rows));
-}
-
-// trafficWords is the split as Knative routes it, and as knapp asks for it
-// while the two differ.
-function trafficWords(a) {
-  const words = (key) => a.revisions.filter((r) => r[key] > 0).map((r) => r.name + " " + r[key] + "%").join(", ");
-  const routed = words("percent") || "-";
-  return a.revisions.some((r) => r.asked !== undefined) ? routed + " (asked " + words("asked") + ")" : routed;
 }
 
 // showApp draws the App each time its watch says it changed; the notice
