@@ -109,6 +109,11 @@ func TestPromoteFromTheConsole(t *testing.T) {
 	if same, err := chromedp.Run(tab.Context(), chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !same {
 		t.Errorf("the list page was loaded again to show the new App (%v)", err)
 	}
+
+	// The editor may not list Apps of every namespace: the page says why,
+	// in the apiserver's words.
+	tab.Step("every namespace's Apps", chromedp.Navigate("http://"+u.Host+"/?page=all#/"),
+		browser.WaitText(chromedp.CSS(`#notice`), `Live updates refused: apps.knapp.dev is forbidden: User "alice" cannot list resource "apps"`))
 	if r := readApp(ctx, t, admin).Spec.Release; r.Stable != canary || r.Canary != nil {
 		t.Errorf("after Promote, spec.release is %+v", r)
 	}

@@ -96,4 +96,5 @@ func runConsoleBlock(ctx context.Context, t *testing.T, sh *shell, b block, cmds
 		t.Fatalf("README line %d: kubectl knapp console printed no URL to open: %q", b.line, first)
 	}
 	promoteInConsole(ctx, t, login)
+	t.Logf("README line %d: in the console it printed, Chromium showed the split knapp asks for and pressed Promote", b.line)
 }

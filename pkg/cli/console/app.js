@@ -68,17 +68,17 @@ function watch(url, draw, deleted) {
   stream = source;
   source.onopen = () => {
     const notice = document.getElementById("notice");
-    if (notice.textContent.startsWith("The connection to the console was lost")) notice.textContent = "";
+    if (notice.textContent.startsWith("Live updates")) notice.textContent = "";
   };
   source.onmessage = (ev) => draw(JSON.parse(ev.data));
   if (deleted) source.addEventListener("deleted", deleted);
   source.onerror = () => {
     if (source.readyState !== EventSource.CLOSED || stream !== source) return;
     const notice = document.getElementById("notice");
-    notice.textContent = "The connection to the console was lost; retrying…";
+    notice.textContent = "Live updates stopped; retrying…";
     // An EventSource does not tell why it was refused; the same read
     // without the stream does (e.g. not allowed to list Apps there).
-    api(url.replace(/\/watch(\?|$)/, "$1")).catch((e) => { notice.textContent = "The connection to the console was lost (" + e.message + "); retrying…"; });
+    api(url.replace(/\/watch(\?|$)/, "$1")).catch((e) => { notice.textContent = "Live updates refused: " + e.message + "; retrying…"; });
     setTimeout(() => { if (stream === source) watch(url, draw, deleted); }, 2000);
   };
 }
