@@ -2,8 +2,11 @@ package readme
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -11,6 +14,8 @@ import (
 
 	"knapp.dev/knapp/test/browser"
 )
+
+var screenshots = flag.Bool("screenshots", false, "write the console's App page on the make dev stack to screenshots/ (the README shows it)")
 
 // loginURL is the URL kubectl knapp console prints to open.
 var loginURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/login\?token=[0-9a-f]+`)
@@ -42,6 +47,11 @@ func promoteInConsole(ctx context.Context, t *testing.T, login string) {
 		browser.WaitText(chromedp.CSS(`tr[data-app="team-a/shop"] .traffic`), "asked "+shopFirst+" 80%, "+shopSecond+" 20%"))
 	tab.Step("the App page of team-a/shop", chromedp.Navigate("http://"+u.Host+"/?page=app#/team-a/shop"),
 		browser.WaitText(asked(shopSecond), "asked 20%"), browser.WaitText(asked(shopFirst), "asked 80%"))
+	if *screenshots {
+		if err := os.WriteFile(filepath.Join("screenshots", "console-dev.png"), tab.Screenshot(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tab.Step("Promote", chromedp.Click(chromedp.CSS(`#promote`)),
 		browser.WaitText(chromedp.CSS(`#notice`), shopSecond+" is the stable revision and takes all traffic"),
 		browser.WaitText(asked(shopSecond), "asked 100%"), browser.WaitText(asked(shopFirst), "asked 0%"))
