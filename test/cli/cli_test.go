@@ -201,6 +201,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}{
 		{"unknown App", editor, "cart", []string{"describe", "nope"}, []string{`App "nope" not found in namespace team-a`}},
 		{"unknown revision", editor, "cart", []string{"canary", "cart", "--revision", "cart-ffffffffff"}, []string{`revision "cart-ffffffffff" is not one of App cart's`, "cart-aaaaaaaaaa", "or latest"}},
+		{"an unknown stable", editor, "cart", []string{"canary", "cart", "--revision", "latest", "--stable", "cart-ffffffffff"}, []string{`--stable "cart-ffffffffff": must be one of App cart's revisions`}},
+		{"promote without a canary", editor, "cart", []string{"promote", "cart"}, []string{"App cart has no canary to promote"}},
 		{"percent above 100", editor, "cart", []string{"canary", "cart", "--revision", "latest", "--percent", "101"}, []string{"--percent 101: must be between 0 and 100"}},
 		{"a header without : or =", editor, "cart", []string{"canary", "cart", "--revision", "latest", "--header", "x-canary"}, []string{`--header "x-canary": want name:value or name=value`}},
 		{"a path without /", editor, "cart", []string{"canary", "cart", "--revision", "latest", "--path", "beta"}, []string{`--path "beta": must start with /`}},
