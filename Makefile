@@ -28,9 +28,10 @@ generate: $(CONTROLLER_GEN) ## Generate deepcopy code for the API types.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 
 .PHONY: build
-build: ## Build the manager binary and the kubectl plugin (kubectl knapp) into bin/.
+build: ## Build the manager binary and the kubectl plugin (kubectl knapp, and its shell completion for kubectl) into bin/.
 	go build -o bin/knapp ./cmd/knapp
 	go build -o bin/kubectl-knapp ./cmd/kubectl-knapp
+	ln -sf kubectl-knapp bin/kubectl_complete-knapp
 
 KREW_VERSION ?= v0.1.0
 

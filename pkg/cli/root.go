@@ -29,6 +29,9 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// Cobra's own output (help, shell completion) goes to the streams too.
+	root.SetOut(streams.Out)
+	root.SetErr(streams.ErrOut)
 	o.flags.AddFlags(root.PersistentFlags())
 	root.AddCommand(
 		newGetCommand(o), newDescribeCommand(o), newRouteCommand(o),
@@ -36,6 +39,7 @@ func NewRootCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		newPauseCommand(o, true), newPauseCommand(o, false), newBuildCommand(o),
 		newConsoleCommand(o),
 	)
+	o.registerCompletions(root)
 	return root
 }
 

@@ -13,6 +13,7 @@ KNATIVE_CONTROLLER="$(bash test/controlplane/knative.sh | tail -n1)"
 go build -o bin/knapp ./cmd/knapp
 # The kubectl plugin, for the README's first hour (kubectl knapp).
 go build -o bin/kubectl-knapp ./cmd/kubectl-knapp
+ln -sf kubectl-knapp bin/kubectl_complete-knapp   # kubectl completes kubectl knapp's words with it
 
 # Built and exec'd rather than `go run`: go run does not pass SIGTERM on, so
 # the dev program (and the etcd and kube-apiserver it started) would outlive
