@@ -66,18 +66,18 @@ func TestPromoteFromTheConsole(t *testing.T) {
 	if err := admin.Create(ctx, shop); err != nil {
 		t.Fatal(err)
 	}
-	first := waitApp(ctx, t, admin, func(a *v1alpha1.App) bool { return a.Status.LatestReadyRevisionName != "" }).Status.LatestReadyRevisionName
+	first := waitApp(ctx, t, admin, "shop", func(a *v1alpha1.App) bool { return a.Status.LatestReadyRevisionName != "" }).Status.LatestReadyRevisionName
 	patch := []byte(fmt.Sprintf(`{"spec":{"image":"registry.example.com/shop:2.0.0","release":{"stable":%q,"canary":{"revision":"latest","percent":20}}}}`, first))
 	if err := admin.Patch(ctx, shop, client.RawPatch("application/merge-patch+json", patch)); err != nil {
 		t.Fatal(err)
 	}
-	canary := waitApp(ctx, t, admin, func(a *v1alpha1.App) bool {
+	canary := waitApp(ctx, t, admin, "shop", func(a *v1alpha1.App) bool {
 		return a.Status.CanaryRevision != "" && a.Status.CanaryPercent != nil && *a.Status.CanaryPercent == 20 && len(a.Status.Revisions) == 2
 	}).Status.CanaryRevision
 
 	login := startConsole(ctx, t, editor)
 	checkDefences(ctx, t, login)
-	if r := readApp(ctx, t, admin).Spec.Release; r.Canary == nil || r.Stable != first {
+	if r := readApp(ctx, t, admin, "shop").Spec.Release; r.Canary == nil || r.Stable != first {
 		t.Fatalf("the refused requests changed the App: spec.release %+v", r)
 	}
 	tab := browser.Open(ctx, t)
@@ -114,11 +114,12 @@ func TestPromoteFromTheConsole(t *testing.T) {
 	// in the apiserver's words.
 	tab.Step("every namespace's Apps", chromedp.Navigate("http://"+u.Host+"/?page=all#/"),
 		browser.WaitText(chromedp.CSS(`#notice`), `Live updates refused: apps.knapp.dev is forbidden: User "alice" cannot list resource "apps"`))
-	if r := readApp(ctx, t, admin).Spec.Release; r.Stable != canary || r.Canary != nil {
+	if r := readApp(ctx, t, admin, "shop").Spec.Release; r.Stable != canary || r.Canary != nil {
 		t.Errorf("after Promote, spec.release is %+v", r)
 	}
+	rollout := pauseAndResume(ctx, t, tab, admin, "http://"+u.Host)
 	if *screenshots {
-		for name, png := range map[string][]byte{"app-canary.png": before, "app-promoted.png": after} {
+		for name, png := range map[string][]byte{"app-canary.png": before, "app-promoted.png": after, "app-rollout.png": rollout} {
 			if err := os.WriteFile(filepath.Join("screenshots", name), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
@@ -171,27 +172,27 @@ func startConsole(ctx context.Context, t *testing.T, kubeconfig string) string {
 	return ""
 }
 
-func readApp(ctx context.Context, t *testing.T, c client.Client) *v1alpha1.App {
+func readApp(ctx context.Context, t *testing.T, c client.Client, name string) *v1alpha1.App {
 	t.Helper()
 	a := &v1alpha1.App{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: "shop"}, a); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: name}, a); err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
 
-func waitApp(ctx context.Context, t *testing.T, c client.Client, ok func(*v1alpha1.App) bool) *v1alpha1.App {
+func waitApp(ctx context.Context, t *testing.T, c client.Client, name string, ok func(*v1alpha1.App) bool) *v1alpha1.App {
 	t.Helper()
 	var a *v1alpha1.App
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 		a = &v1alpha1.App{}
-		if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: "shop"}, a); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Namespace: team, Name: name}, a); err != nil {
 			return false, nil
 		}
 		return ok(a), nil
 	})
 	if err != nil {
-		t.Fatalf("App team-a/shop: %v; status %+v", err, a.Status)
+		t.Fatalf("App team-a/%s: %v; status %+v", name, err, a.Status)
 	}
 	return a
 }
