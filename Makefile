@@ -76,8 +76,8 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 30s), from the checked-in se
 BENCH_ARGS ?= -n 100
 
 .PHONY: bench
-bench: ## Go benchmarks of the builders, the pod webhook, App admission and a progressive rollback, then the scale benchmark on a local control plane (test/bench; BENCH_ARGS, default -n 100). Figures, no assertions.
-	go test -run XXX -bench . -benchmem ./pkg/resources/ ./webhooks/podlogs/ ./webhooks/appvalidation/
+bench: ## Go benchmarks of the builders, the pod webhook, App admission, the console's list page and a progressive rollback, then the scale benchmark on a local control plane (test/bench; BENCH_ARGS, default -n 100). Figures, no assertions.
+	go test -run XXX -bench . -benchmem ./pkg/resources/ ./webhooks/podlogs/ ./webhooks/appvalidation/ ./pkg/cli/
 	KUBEBUILDER_ASSETS="$$(bash test/controlplane/install.sh | tail -n 1)" go test -run XXX -bench Rollback -benchtime 3x ./test/progressive/
 	bash test/bench/run.sh $(BENCH_ARGS)
 

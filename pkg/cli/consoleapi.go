@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,13 +63,19 @@ func (s *console) watchApp(w http.ResponseWriter, r *http.Request) {
 	if !ok || !stream.send("", viewOf(app)) {
 		return
 	}
-	follow(r, watcher, func(event watch.EventType, changed *v1alpha1.App) bool {
-		if event == watch.Deleted {
-			return stream.send("deleted", viewOf(changed))
+	var event string
+	follow(r, watcher, 0, func(ev watch.EventType, changed *v1alpha1.App) {
+		event, app = "", changed
+		if ev == watch.Deleted {
+			event = "deleted"
 		}
-		return stream.send("", viewOf(changed))
-	})
+	}, func() bool { return stream.send(event, viewOf(app)) })
 }
+
+// listEvery is how often at most a list page's stream sends the list
+// again: a person sees no delay, and a namespace whose Apps change many
+// times a second costs five lists a second, not one per change.
+const listEvery = 200 * time.Millisecond
 
 // watchApps streams the Apps of ?namespace= (or of every namespace the
 // caller may list) as server-sent events: the whole list as it is now,
@@ -96,14 +103,13 @@ func (s *console) watchApps(w http.ResponseWriter, r *http.Request) {
 	if !ok || !stream.send("", s.appsView(apps)) {
 		return
 	}
-	follow(r, watcher, func(event watch.EventType, changed *v1alpha1.App) bool {
+	follow(r, watcher, listEvery, func(event watch.EventType, changed *v1alpha1.App) {
 		if event == watch.Deleted {
 			delete(apps, client.ObjectKeyFromObject(changed))
 		} else {
 			apps[client.ObjectKeyFromObject(changed)] = viewOf(changed)
 		}
-		return stream.send("", s.appsView(apps))
-	})
+	}, func() bool { return stream.send("", s.appsView(apps)) })
 }
 
 // appsView is the list pages' data: the Apps sorted by namespace and name.

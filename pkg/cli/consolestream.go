@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -47,14 +48,26 @@ func (s *eventStream) send(event string, v any) bool {
 	return true
 }
 
-// follow calls changed for each App the watch reports until the page goes,
-// changed says stop, or the apiserver ends the watch (a timeout: the
-// page's EventSource reconnects and starts from a fresh read).
-func follow(r *http.Request, watcher watch.Interface, changed func(watch.EventType, *v1alpha1.App) bool) {
+// follow calls changed for each App the watch reports, and flush at most
+// once per every (after each change when 0), until the page goes, flush
+// says stop, or the apiserver ends the watch (a timeout: the page's
+// EventSource reconnects and starts from a fresh read). A busy
+// namespace's list is so sent a few times a second, not once per change,
+// and never later than every after a change.
+func follow(r *http.Request, watcher watch.Interface, every time.Duration, changed func(watch.EventType, *v1alpha1.App), flush func() bool) {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	pending := false
 	for {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-timer.C:
+			pending = false
+			if !flush() {
+				return
+			}
 		case ev, open := <-watcher.ResultChan():
 			if !open {
 				return
@@ -63,8 +76,15 @@ func follow(r *http.Request, watcher watch.Interface, changed func(watch.EventTy
 			if !ok || ev.Type == watch.Error || ev.Type == watch.Bookmark {
 				continue
 			}
-			if !changed(ev.Type, app) {
-				return
+			changed(ev.Type, app)
+			switch {
+			case every == 0:
+				if !flush() {
+					return
+				}
+			case !pending:
+				pending = true
+				timer.Reset(every)
 			}
 		}
 	}
