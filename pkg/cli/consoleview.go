@@ -66,19 +66,21 @@ type buildView struct {
 func viewOf(a *v1alpha1.App) appView {
 	ready, reason := readiness(a)
 	v := appView{Namespace: a.Namespace, Name: a.Name, URL: a.Status.URL, Ready: ready, Reason: reason,
-		ArgoCD: argoCDManaged(a), Stable: a.Status.StableRevision, Canary: a.Status.CanaryRevision, Revisions: []revisionView{},
-		Traffic: listTrafficWords(a)}
+		ArgoCD: argoCDManaged(a), Stable: a.Status.StableRevision, Canary: a.Status.CanaryRevision, Revisions: []revisionView{}}
 	if c := a.Status.GetCondition(v1alpha1.ConditionReady); c != nil && c.Status != "True" {
 		v.Message = c.Message
 	}
 	// The buttons act on the release plan (as promote and rollback do),
-	// which Knative may not route yet.
+	// which Knative may not route yet; without one, on what it routes.
+	var asked []askedShare
 	if plan, err := routedPlan(a); err == nil {
+		asked = askedUnder(a, plan)
 		v.Stable, v.Canary = plan.StableRevision, ""
 		if c := plan.Canary; c != nil && !c.Latest {
 			v.Canary = c.Revision
 		}
 	}
+	v.Traffic = listTrafficWords(a, asked)
 	for _, r := range a.Status.Revisions {
 		rv := revisionView{Name: r.Name, Image: r.Image, Tags: r.Tags}
 		if r.Percent != nil {
@@ -86,7 +88,7 @@ func viewOf(a *v1alpha1.App) appView {
 		}
 		v.Revisions = append(v.Revisions, rv)
 	}
-	if asked := askedSplit(a); asked != nil {
+	if asked != nil {
 		for i := range v.Revisions {
 			p := int64(0)
 			for _, s := range asked {

@@ -29,7 +29,7 @@ func newGetCommand(o *options) *cobra.Command {
 			for i := range apps {
 				a := &apps[i]
 				status, reason := readiness(a)
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Namespace, a.Name, status, reason, listTrafficWords(a), rolloutWords(a), a.Status.URL)
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Namespace, a.Name, status, reason, listTrafficWords(a, askedSplit(a)), rolloutWords(a), a.Status.URL)
 			}
 			return w.Flush()
 		},

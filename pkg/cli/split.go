@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"knapp.dev/knapp/api/v1alpha1"
+	"knapp.dev/knapp/pkg/resources"
 )
 
 // askedShare is a revision's part of the split knapp asks Knative for.
@@ -24,6 +25,11 @@ func askedSplit(a *v1alpha1.App) []askedShare {
 	if err != nil {
 		return nil
 	}
+	return askedUnder(a, plan)
+}
+
+// askedUnder is askedSplit under the App's routed plan.
+func askedUnder(a *v1alpha1.App, plan resources.ReleasePlan) []askedShare {
 	var asked []askedShare
 	want := map[string]int64{}
 	for _, s := range plan.Split() {
@@ -65,9 +71,8 @@ func wasWords(a *v1alpha1.App) string {
 }
 
 // listTrafficWords is get's TRAFFIC, the console list's too: the split as
-// Knative routes it, and as knapp asks for it while the two differ.
-func listTrafficWords(a *v1alpha1.App) string {
-	asked := askedSplit(a)
+// Knative routes it, and as knapp asks for it (asked) while the two differ.
+func listTrafficWords(a *v1alpha1.App, asked []askedShare) string {
 	if asked == nil {
 		return trafficWords(a)
 	}
