@@ -259,6 +259,11 @@ func newBuildCommand(o *options) *cobra.Command {
 				if a.Spec.Build == nil {
 					return nil, "", fmt.Errorf("App %s has no spec.build: it runs spec.image %s", a.Name, a.Spec.Image)
 				}
+				if a.Spec.Build.GitRevision() == revision {
+					// The same inputs are the same build: knapp starts each once.
+					return nil, "", fmt.Errorf("App %s already builds %s (spec.build.git.revision), and knapp builds the same inputs once: "+
+						"name a newer commit or tag, or push to %s (its hook builds the new commit)", a.Name, revision, revision)
+				}
 				return map[string]any{"build": map[string]any{"git": map[string]any{"revision": revision}}},
 					fmt.Sprintf("builds %s from %s (was %s)", a.Name, revision, a.Spec.Build.GitRevision()), nil
 			})

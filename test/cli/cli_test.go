@@ -285,9 +285,14 @@ func TestBuild(t *testing.T) {
 	}{
 		{[]string{"build", "api"}, "--revision: name a branch, tag or commit"},
 		{[]string{"build", "cart", "--revision", "main"}, "App cart has no spec.build"},
+		{[]string{"build", "api", "--revision", "v1.4.3"}, "App api already builds v1.4.3 (spec.build.git.revision), and knapp builds the same inputs once"},
 	} {
+		before := read(t, tc.args[1]).ResourceVersion
 		if _, err := knapp(editor, tc.args...); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("kubectl knapp %v: %v, want an error saying %q", tc.args, err, tc.says)
+		}
+		if after := read(t, tc.args[1]).ResourceVersion; after != before {
+			t.Errorf("kubectl knapp %v changed the App (resourceVersion %s -> %s)", tc.args, before, after)
 		}
 	}
 }
