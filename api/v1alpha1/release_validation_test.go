@@ -17,6 +17,27 @@ type wantFieldError struct {
 	detail string
 }
 
+// checkFieldErrors: errs are want, in order, each with its field, type and
+// a detail that says want's.
+func checkFieldErrors(t *testing.T, errs field.ErrorList, want []wantFieldError) {
+	t.Helper()
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors, want %d:\n%s", len(errs), len(want), errs.ToAggregate())
+	}
+	for i, w := range want {
+		got := errs[i]
+		if got.Field != w.field {
+			t.Errorf("error %d: field %q, want %q (%v)", i, got.Field, w.field, got)
+		}
+		if got.Type != w.typ {
+			t.Errorf("error %d: type %q, want %q (%v)", i, got.Type, w.typ, got)
+		}
+		if !strings.Contains(got.Detail, w.detail) {
+			t.Errorf("error %d: detail %q does not say %q", i, got.Detail, w.detail)
+		}
+	}
+}
+
 // canaryWith is a release whose canary has the given match rules.
 func canaryWith(rules ...MatchRule) *Release {
 	return &Release{Stable: "shop-00001", Canary: &Canary{Revision: "shop-00002", Percent: 10, Match: rules}}
@@ -183,22 +204,7 @@ func TestValidateRelease(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := ValidateRelease(tc.release, field.NewPath("spec", "release"))
-			if len(errs) != len(tc.want) {
-				t.Fatalf("got %d errors, want %d:\n%s", len(errs), len(tc.want), errs.ToAggregate())
-			}
-			for i, w := range tc.want {
-				got := errs[i]
-				if got.Field != w.field {
-					t.Errorf("error %d: field %q, want %q (%v)", i, got.Field, w.field, got)
-				}
-				if got.Type != w.typ {
-					t.Errorf("error %d: type %q, want %q (%v)", i, got.Type, w.typ, got)
-				}
-				if !strings.Contains(got.Detail, w.detail) {
-					t.Errorf("error %d: detail %q does not say %q", i, got.Detail, w.detail)
-				}
-			}
+			checkFieldErrors(t, ValidateRelease(tc.release, field.NewPath("spec", "release")), tc.want)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -114,16 +113,7 @@ func TestValidateProgressive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			errs := ValidateRelease(tc.release, field.NewPath("spec", "release"))
-			if len(errs) != len(tc.want) {
-				t.Fatalf("got %d errors, want %d:\n%s", len(errs), len(tc.want), errs.ToAggregate())
-			}
-			for i, w := range tc.want {
-				got := errs[i]
-				if got.Field != w.field || got.Type != w.typ || !strings.Contains(got.Detail, w.detail) {
-					t.Errorf("error %d: %s %s %q, want %s %s containing %q", i, got.Field, got.Type, got.Detail, w.field, w.typ, w.detail)
-				}
-			}
+			checkFieldErrors(t, ValidateRelease(tc.release, field.NewPath("spec", "release")), tc.want)
 		})
 	}
 }
