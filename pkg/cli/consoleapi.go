@@ -24,10 +24,7 @@ func (s *console) listApps(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	apps := make(map[client.ObjectKey]appView, len(list.Items))
-	for i := range list.Items {
-		apps[client.ObjectKeyFromObject(&list.Items[i])] = viewOf(&list.Items[i])
-	}
+	apps := viewsOf(list)
 	writeJSON(w, http.StatusOK, s.appsView(apps))
 }
 
@@ -95,10 +92,7 @@ func (s *console) watchApps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer watcher.Stop()
-	apps := make(map[client.ObjectKey]appView, len(list.Items))
-	for i := range list.Items {
-		apps[client.ObjectKeyFromObject(&list.Items[i])] = viewOf(&list.Items[i])
-	}
+	apps := viewsOf(list)
 	stream, ok := startStream(w)
 	if !ok || !stream.send("", s.appsView(apps)) {
 		return
@@ -110,6 +104,15 @@ func (s *console) watchApps(w http.ResponseWriter, r *http.Request) {
 			apps[client.ObjectKeyFromObject(changed)] = viewOf(changed)
 		}
 	}, func() bool { return stream.send("", s.appsView(apps)) })
+}
+
+// viewsOf is each listed App's view, by its key.
+func viewsOf(list *v1alpha1.AppList) map[client.ObjectKey]appView {
+	apps := make(map[client.ObjectKey]appView, len(list.Items))
+	for i := range list.Items {
+		apps[client.ObjectKeyFromObject(&list.Items[i])] = viewOf(&list.Items[i])
+	}
+	return apps
 }
 
 // appsView is the list pages' data: the Apps sorted by namespace and name.
