@@ -54,12 +54,7 @@ func newShell(dir, stateDir string) *shell {
 func (s *shell) run(ctx context.Context, code string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
 	defer cancel()
-	script := "[ -f \"$KNAPP_README_STATE\" ] && . \"$KNAPP_README_STATE\"\n" +
-		s.replace.Replace(code) +
-		"\nexport -p >\"$KNAPP_README_STATE\"\n"
-	cmd := exec.CommandContext(ctx, "bash", "-c", script)
-	cmd.Dir = s.dir
-	cmd.Env = append(s.env, "KNAPP_README_STATE="+s.state)
+	cmd := s.bash(ctx, s.replace.Replace(code)+"\nexport -p >\"$KNAPP_README_STATE\"\n")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out // one pipe: the order stays
 	err := cmd.Run()
@@ -74,10 +69,7 @@ func (s *shell) run(ctx context.Context, code string) (string, error) {
 // console), as the reader's shell would, and returns its first line of
 // output; stop ends it as Ctrl-C does.
 func (s *shell) serve(ctx context.Context, code string) (first string, stop func(), err error) {
-	script := "[ -f \"$KNAPP_README_STATE\" ] && . \"$KNAPP_README_STATE\"\nexec " + s.replace.Replace(code) + "\n"
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = s.dir
-	cmd.Env = append(s.env, "KNAPP_README_STATE="+s.state)
+	cmd := s.bash(context.Background(), "exec "+s.replace.Replace(code)+"\n")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", func() {}, err
@@ -120,4 +112,13 @@ func (s *shell) serve(ctx context.Context, code string) (first string, stop func
 		stop()
 		return "", func() {}, fmt.Errorf("%s printed nothing in %s", code, blockTimeout)
 	}
+}
+
+// bash is script run by bash in the reader's session: in the repository,
+// with what earlier code exported.
+func (s *shell) bash(ctx context.Context, script string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "bash", "-c", "[ -f \"$KNAPP_README_STATE\" ] && . \"$KNAPP_README_STATE\"\n"+script)
+	cmd.Dir = s.dir
+	cmd.Env = append(s.env, "KNAPP_README_STATE="+s.state)
+	return cmd
 }
